@@ -1,0 +1,1 @@
+"""The course's autograder: the build from source notebooks, checks and grading on nbgrader."""

@@ -1,0 +1,318 @@
+"""Build the course from its single source: the instructor notebooks in ``source/``.
+
+One build (``make release`` or ``python -m autograder release``) writes two things:
+
+1. ``notebooks/<assignment>/<notebook>.ipynb``, the student notebooks, made by nbgrader's
+   ``generate_assignment`` (solutions become stubs, hidden tests are removed, outputs cleared),
+   then stamped in their metadata with the source they came from;
+2. ``solutions/<module>.py``, the reference package, exported from the solution cells of the
+   same notebooks, plus ``solutions/__init__.py`` that re-exports every public name.
+
+Which cells are exported: every nbgrader solution code cell, and every code cell tagged
+``export`` (used for a notebook's imports). An exported cell may only define things (imports,
+functions, classes, constants); anything else is an error that names the notebook and cell.
+Inside exported docstrings, the student-facing ``TODO:`` and ``HINTS:`` paragraphs are dropped;
+the shapes, formulas and ``EXAMPLE:`` stay.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIR = "source"
+NOTEBOOKS_DIR = "notebooks"
+SOLUTIONS_DIR = "solutions"
+EXPORT_TAG = "export"
+STAMP_KEY = "cnn_course"
+
+_ALLOWED_TOP_LEVEL = (
+    ast.Import,
+    ast.ImportFrom,
+    ast.FunctionDef,
+    ast.ClassDef,
+    ast.Assign,
+    ast.AnnAssign,
+)
+_SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+_STUDENT_ONLY = re.compile(r"^\s*(TODO|HINTS?):")
+_SECTION = re.compile(r"^\s*(TODO|HINTS?|EXAMPLES?):")
+
+
+class BuildError(Exception):
+    """A source notebook cannot be built; the message names the notebook and the cell."""
+
+
+@dataclass(frozen=True)
+class SourceNotebook:
+    assignment: str
+    path: Path  # absolute
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def module(self) -> str:
+        """``01_convolution`` -> ``convolution`` (module names cannot start with a digit)."""
+        return re.sub(r"^\d+_", "", self.name)
+
+    def rel(self, root: Path) -> str:
+        return self.path.relative_to(root).as_posix()
+
+
+def find_sources(root: Path = ROOT) -> list[SourceNotebook]:
+    """Every ``source/<assignment>/<notebook>.ipynb``, in course order."""
+    found = []
+    for path in sorted((root / SOURCE_DIR).glob("*/*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        found.append(SourceNotebook(assignment=path.parent.name, path=path))
+    return found
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def _is_exported(cell) -> bool:
+    if cell.cell_type != "code":
+        return False
+    if EXPORT_TAG in cell.metadata.get("tags", []):
+        return True
+    return bool(cell.metadata.get("nbgrader", {}).get("solution", False))
+
+
+def _strip_student_sections(source: str) -> str:
+    """Drop the ``TODO:`` and ``HINTS:`` paragraphs of docstrings; keep everything else.
+
+    A dropped section runs from its heading line to the next section heading (``TODO:``,
+    ``HINTS:``, ``EXAMPLE:``) or to the line that closes the docstring.
+    """
+    out: list[str] = []
+    dropping = False
+    for line in source.splitlines():
+        if _SECTION.match(line):
+            dropping = bool(_STUDENT_ONLY.match(line))
+        elif dropping and line.strip().endswith(('"""', "'''")):
+            dropping = False
+            # keep the closing quotes, at the docstring's indentation
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(indent + line.strip()[-3:])
+            continue
+        if not dropping:
+            out.append(line)
+    # a dropped section at the end leaves a trailing blank line before the closing quotes
+    text = "\n".join(out)
+    return re.sub(r'\n\s*\n(\s*""")', r"\n\1", text)
+
+
+def cell_to_module_code(source: str, where: str) -> str:
+    """The reference code of one exported cell: markers removed, definitions only."""
+    lines = [line for line in source.splitlines() if not _SOLUTION_MARKER.match(line)]
+    code = _strip_student_sections("\n".join(lines)).strip("\n")
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        raise BuildError(f"{where}: exported cell is not valid Python: {exc}") from exc
+    for node in tree.body:
+        is_docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        if not isinstance(node, _ALLOWED_TOP_LEVEL) and not is_docstring:
+            raise BuildError(
+                f"{where}: line {node.lineno}: an exported cell may only hold imports, functions, "
+                f"classes and constants, found {type(node).__name__}. Move this statement to a "
+                "cell that is neither a solution cell nor tagged 'export'."
+            )
+    return code
+
+
+def _public_names(code: str) -> list[str]:
+    names = []
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.append(node.target.id)
+    return [n for n in names if not n.startswith("_")]
+
+
+def export_module(nb_src: SourceNotebook, root: Path) -> tuple[str, list[str]]:
+    """Return (module text, public names) for one source notebook."""
+    nb = nbformat.read(nb_src.path, as_version=4)
+    title = _title(nb)
+    chunks = []
+    for index, cell in enumerate(nb.cells):
+        if _is_exported(cell):
+            where = f"{nb_src.rel(root)} cell {index} (id {cell.get('id', '?')})"
+            chunks.append(cell_to_module_code(cell.source, where))
+    if not chunks:
+        return "", []
+    header = (
+        f"# Generated from {nb_src.rel(root)} by `make release`. Do not edit:\n"
+        "# change the source notebook, then run `make release`.\n"
+        f'"""Reference solutions for notebook {nb_src.name}: {title}."""\n'
+    )
+    imports, body = [], []
+    for chunk in chunks:
+        (imports if _only_imports(chunk) else body).append(chunk)
+    text = header + "\n" + "\n".join(imports) + "\n\n\n" + "\n\n\n".join(body) + "\n"
+    names = [n for chunk in body for n in _public_names(chunk)]
+    return text, names
+
+
+def _only_imports(code: str) -> bool:
+    return all(isinstance(n, ast.Import | ast.ImportFrom) for n in ast.parse(code).body)
+
+
+def _title(nb) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return "untitled"
+
+
+def write_solutions(root: Path, out_dir: Path) -> None:
+    """Export every source notebook into ``out_dir`` (a ``solutions`` package)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    exports = []
+    for nb_src in find_sources(root):
+        text, names = export_module(nb_src, root)
+        if not text:
+            continue
+        (out_dir / f"{nb_src.module}.py").write_text(text)
+        exports.append((nb_src.module, names))
+    init = [
+        "# Generated from source/*/*.ipynb by `make release`. Do not edit.",
+        '"""The course\'s reference solutions, exported from the instructor notebooks in source/.',
+        "",
+        "Hidden tests compare a student's answer with these. Import them as",
+        "``from solutions import corr2d``.",
+        '"""',
+        "",
+    ]
+    all_names: list[str] = []
+    for module, names in exports:
+        init.append(f"from solutions.{module} import {', '.join(names)}")
+        all_names += names
+    init += ["", "__all__ = ["] + [f'    "{n}",' for n in all_names] + ["]", ""]
+    (out_dir / "__init__.py").write_text("\n".join(init))
+
+
+# ----------------------------------------------------------------------------- students
+
+
+def generate_student_notebooks(root: Path, out_dir: Path) -> list[Path]:
+    """Run nbgrader ``generate_assignment`` for every assignment into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for assignment in sorted({s.assignment for s in find_sources(root)}):
+        target = out_dir / assignment
+        cmd = [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            "generate_assignment",
+            assignment,
+            "--force",
+            "--no-db",
+            f"--CourseDirectory.root={root}",
+            f"--CourseDirectory.release_directory={out_dir}",
+            "--log-level=WARN",
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
+        if proc.returncode != 0:
+            raise BuildError(
+                f"nbgrader generate_assignment {assignment} failed:\n{proc.stdout}{proc.stderr}"
+            )
+        for path in sorted(target.glob("*.ipynb")):
+            _stamp_student_notebook(path, f"{SOURCE_DIR}/{assignment}/{path.name}")
+            written.append(path)
+    return written
+
+
+def _stamp_student_notebook(path: Path, source_rel: str) -> None:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    nb.metadata[STAMP_KEY] = {
+        "generated_from": source_rel,
+        "note": f"Generated from {source_rel} by `make release`. Instructors: do not edit "
+        "this file, edit the source notebook. Learners: this is your copy, work in it.",
+    }
+    nb.metadata.pop("widgets", None)
+    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+# ----------------------------------------------------------------------------- release
+
+
+def release(root: Path = ROOT, out: Path | None = None) -> list[str]:
+    """Build ``notebooks/`` and ``solutions/`` from ``source/``; return the files written.
+
+    The build goes into a temporary folder first, so a failing source notebook leaves the
+    course untouched. With ``out`` given, the result goes to ``out/notebooks`` and
+    ``out/solutions`` instead of the course (the staleness test compares the two).
+    """
+    out = root if out is None else out
+    with tempfile.TemporaryDirectory() as tmp:
+        build = Path(tmp)
+        write_solutions(root, build / SOLUTIONS_DIR)
+        generate_student_notebooks(root, build / NOTEBOOKS_DIR)
+        fresh = generated_files(build)
+        for rel, path in generated_files(out).items():
+            if rel not in fresh:
+                path.unlink()
+        for rel, path in fresh.items():
+            target = out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        for folder in (out / NOTEBOOKS_DIR).glob("*"):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        return sorted(fresh)
+
+
+def generated_files(root: Path = ROOT) -> dict[str, Path]:
+    """The committed generated files, keyed by their path relative to the course root."""
+    files = {}
+    for pattern in (f"{SOLUTIONS_DIR}/*.py", f"{NOTEBOOKS_DIR}/*/*.ipynb"):
+        for path in sorted(root.glob(pattern)):
+            if ".ipynb_checkpoints" not in path.parts:
+                files[path.relative_to(root).as_posix()] = path
+    return files
+
+
+def stale_files(root: Path = ROOT) -> list[str]:
+    """Rebuild into a temporary folder; return the generated files that differ from the course.
+
+    Each entry names the file and why: ``changed``, ``missing`` (the build makes it but it is not
+    in the course) or ``orphan`` (in the course but no source notebook builds it any more).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        release(root, Path(tmp))
+        fresh = generated_files(Path(tmp))
+        committed = generated_files(root)
+        problems = []
+        for rel, path in fresh.items():
+            if rel not in committed:
+                problems.append(f"{rel}: missing (run `make release`)")
+            elif path.read_bytes() != committed[rel].read_bytes():
+                problems.append(f"{rel}: stale, differs from its source (run `make release`)")
+        problems += [f"{rel}: orphan, no source notebook builds it" for rel in committed
+                     if rel not in fresh]
+        return problems
