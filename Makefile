@@ -25,8 +25,10 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 ## Open JupyterLab on the course (headless server: make lab ARGS=--no-browser)
+# Jupyter refuses to run as root unless told; containers and lab machines often are root.
+ROOTFLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ARGS)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOTFLAG) $(ARGS)
 
 ## Run the whole test suite, notebook execution included
 test: $(STAMP)

@@ -25,3 +25,41 @@ def test_install_stamp_is_up_to_date_and_follows_requirements(root):
     # -W: pretend requirements.txt was just edited; now make must want to reinstall
     edited = subprocess.run(["make", "-q", "-W", "requirements.txt", ".venv/.installed"], cwd=root)
     assert edited.returncode == 1, "editing requirements.txt does not trigger a reinstall"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_lab_serves_the_course_headless(root):
+    import json
+    import os
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = f"ARGS=--no-browser --port={port} --ServerApp.token=test --ServerApp.ip=127.0.0.1"
+    proc = subprocess.Popen(["make", "lab", args], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api/contents/notebooks?token=test"
+    try:
+        listing = None
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    listing = json.load(response)
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()
+                time.sleep(0.5)
+        assert listing is not None, "JupyterLab did not answer within 60 s"
+        folders = {item["name"] for item in listing["content"]}
+        assert "01_convolution" in folders, folders
+        lab = f"http://127.0.0.1:{port}/lab/tree/notebooks?token=test"
+        with urllib.request.urlopen(lab, timeout=5) as response:
+            assert response.status == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
