@@ -1,0 +1,177 @@
+"""Feedback that names the mistake. Student-safe: this module never imports ``solutions``.
+
+Visible tests in the student notebooks call :func:`expect` with small fixed cases whose expected
+values are written out in the notebook. Hidden checks (:mod:`autograder.checks`) use
+:func:`diagnose` with expected values computed by the reference package. Both produce the same
+kind of message::
+
+    corr2d, case "X = arange(9).reshape(3, 3), K = [[1, 2], [3, 4]]":
+      expected: float64 array of shape (2, 2)
+      got:      float64 array of shape (2, 2)
+      max abs error: 14
+      likely mistake: the kernel is flipped (true convolution). Deep-learning layers use K as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+# The catalogue of plain-words explanations; hidden checks and visible tests share these.
+MISTAKES: dict[str, str] = {
+    "flipped_kernel": "the kernel is flipped (that is true convolution). Deep-learning "
+    "'convolution' is cross-correlation: use K[a, b] as it is, not K[KH-1-a, KW-1-b].",
+    "transposed_kernel": "the kernel's rows and columns are swapped: K[a, b] multiplies "
+    "X[i + a, j + b], with a running down the rows.",
+    "short_output": "the output is one row and one column short: there are H - KH + 1 valid "
+    "positions, so the loops must run over range(H - KH + 1).",
+    "nan": "the result contains nan or inf where the expected result is finite.",
+    "no_return": "the function returned None: did you forget the `return` statement?",
+}
+
+
+class CheckFailure(AssertionError):
+    """A check failed; the message names the case, what was expected, and the likely mistake."""
+
+
+def describe(value: Any) -> str:
+    """``float64 array of shape (3, 3)``, or the type for things that are not arrays."""
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype} array of shape {value.shape}"
+    if isinstance(value, np.generic):
+        return f"numpy {value.dtype} scalar"
+    return type(value).__name__
+
+
+def _as_plain_array(value: Any) -> np.ndarray | None:
+    """The value as a plain numeric ndarray, or None if it is not one."""
+    if value is None:
+        return None
+    if type(value) is np.ndarray:
+        arr = value
+    elif isinstance(value, list | tuple | int | float | np.generic):
+        try:
+            arr = np.asarray(value)
+        except (ValueError, TypeError):
+            return None
+    else:
+        # Objects that merely look like arrays (subclasses, tensors, proxies) are converted
+        # through a copy of their data, so their own __eq__ or shape never decides a verdict.
+        try:
+            arr = np.array(value, copy=True)
+        except Exception:
+            return None
+        if arr.dtype == object:
+            return None
+    if arr.dtype.kind not in "biuf":
+        return None
+    return arr
+
+
+def diagnose(
+    got: Any,
+    want: np.ndarray,
+    *,
+    atol: float = 1e-8,
+    mistakes: Mapping[str, Any] | None = None,
+) -> str | None:
+    """Return None if ``got`` matches ``want``; otherwise a message saying what differs and why.
+
+    ``mistakes`` maps a description (or a key of :data:`MISTAKES`) to the output a known wrong
+    variant produces on the same case. If ``got`` matches one, the message names that mistake.
+    Checks run in order: returned something, is a numeric array, shape, dtype, values.
+    """
+    want = np.asarray(want)
+    if got is None:
+        return _msg(want, None, "", MISTAKES["no_return"])
+    arr = _as_plain_array(got)
+    if arr is None:
+        return _msg(want, got, "", f"expected a numeric numpy array, got {describe(got)}.")
+    likely = _match_mistake(arr, mistakes or {}, atol)
+    if arr.shape != want.shape:
+        return _msg(want, arr, "", likely or "the output shape is wrong.")
+    if want.dtype.kind == "f" and arr.dtype != want.dtype:
+        hint = (
+            f"return {want.dtype}: build the output with np.zeros(shape) or convert with "
+            f".astype(np.{want.dtype}); an output made from an integer input keeps integer "
+            "values, and float32 loses precision."
+        )
+        return _msg(want, arr, "", hint)
+    with np.errstate(invalid="ignore", over="ignore"):
+        finite_want = np.isfinite(want)
+        if not np.array_equal(np.isfinite(arr), finite_want):
+            return _msg(want, arr, "", likely or MISTAKES["nan"])
+        err = float(np.max(np.abs(arr[finite_want] - want[finite_want]), initial=0.0))
+    if err <= atol:
+        return None
+    return _msg(want, arr, f"  max abs error: {err:.3g} (tolerance {atol:g})\n", likely)
+
+
+def _match_mistake(arr: np.ndarray, mistakes: Mapping[str, Any], atol: float) -> str | None:
+    for description, variant in mistakes.items():
+        variant = np.asarray(variant)
+        if variant.shape == arr.shape and np.allclose(arr, variant, rtol=0, atol=atol):
+            return MISTAKES.get(description, description)
+    return None
+
+
+def _msg(want: np.ndarray, got: Any, detail: str, likely: str | None) -> str:
+    text = f"  expected: {describe(want)}\n  got:      {describe(got)}\n{detail}"
+    if likely:
+        text += f"  likely mistake: {likely}\n"
+    return text
+
+
+def expect(
+    got: Any,
+    want: Any,
+    *,
+    case: str,
+    atol: float = 1e-8,
+    mistakes: Mapping[str, Any] | None = None,
+) -> None:
+    """Visible-test assertion: raise :class:`CheckFailure` naming ``case`` if ``got != want``.
+
+    EXAMPLE:
+        >>> expect(corr2d(X, K), [[27, 37], [57, 67]], case="X = arange(9).reshape(3, 3)",
+        ...        mistakes={"flipped_kernel": [[13, 23], [43, 53]]})
+    """
+    __tracebackhide__ = True  # IPython and pytest hide this frame: the message is the point
+    problem = diagnose(got, np.asarray(want, dtype=np.float64), atol=atol, mistakes=mistakes)
+    if problem is not None:
+        raise CheckFailure(f'case "{case}":\n{problem}')
+
+
+def expect_raises(fn, *args, exception: type[BaseException] = ValueError, case: str,
+                  **kwargs) -> None:
+    """Visible-test assertion: ``fn(*args, **kwargs)`` must raise ``exception``."""
+    __tracebackhide__ = True
+    try:
+        fn(*args, **kwargs)
+    except exception:
+        return
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        raise CheckFailure(
+            f'case "{case}": expected {exception.__name__}, got {type(exc).__name__}: {exc}'
+        ) from None
+    raise CheckFailure(f'case "{case}": expected {exception.__name__}, but nothing was raised')
+
+
+def require_implemented(fn, *args, **kwargs) -> None:
+    """Raise NotImplementedError if ``fn`` is still a stub; ignore any other outcome.
+
+    Hidden-test cells start with this line, so a notebook whose stubs are untouched fails every
+    graded cell, while a partly working function still reaches the hidden checks for partial
+    credit.
+    """
+    __tracebackhide__ = True
+    try:
+        fn(*args, **kwargs)
+    except NotImplementedError:
+        raise NotImplementedError(f"{getattr(fn, '__name__', fn)} is not implemented yet") from None
+    except Exception:
+        pass
