@@ -19,3 +19,19 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "
 # Student notebooks: the stub that replaces every ### BEGIN SOLUTION ... ### END SOLUTION region.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Autograding. Per-cell timeout: a training cell's budget is 180 s on a 2-core CPU; allow for a
+# loaded grading machine. On timeout the kernel is interrupted and the remaining cells still run.
+c.Execute.timeout = 360
+c.Execute.interrupt_on_timeout = True
+# nbgrader gives 0 to a grade cell that wrote anything to stderr. Warnings (PyTorch's, numpy's),
+# log lines and tqdm progress bars are harmless; drop them so they never zero a correct answer.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"Warning|warnings\.warn|WARNING|\d+%\|"
+
+# Feedback: strip hidden tests (and tracebacks that could quote them) before rendering HTML.
+c.GenerateFeedback.preprocessors = [
+    "autograder.nbgrader_ext.HideHiddenTests",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.feedback import MISTAKES, describe, diagnose
+from autograder.feedback import describe, diagnose
 
 
 @dataclass

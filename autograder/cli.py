@@ -1,31 +1,44 @@
 """Command line: ``python -m autograder COMMAND``.
 
-    release     rebuild notebooks/ (student notebooks) and solutions/ (reference) from source/
-    stale       list generated files that no longer match their source; exit 1 if any
+Instructors:
+    release                 rebuild notebooks/ and solutions/ from source/ (same as make release)
+    stale                   list generated files that no longer match source/; exit 1 if any
+    grade SUBMISSIONS       autograde <student>/<assignment>/<notebook>.ipynb (a folder or a zip)
+                            into the gradebook; print a table per student; write grades.csv
+    feedback                write HTML feedback for every graded submission (hidden tests removed)
+    export                  write the grades CSV again from the gradebook
+Learners:
+    check NOTEBOOK [--json] grade one notebook locally; points and feedback per exercise
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import warnings
 from pathlib import Path
 
 from autograder import build
 
 
+def _err(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
 def _cmd_release(args: argparse.Namespace) -> int:
     try:
-        written = build.release(Path(args.root).resolve())
+        written = build.release(args.root)
     except build.BuildError as exc:
-        print(f"release failed: {exc}", file=sys.stderr)
-        return 1
+        return _err(f"release failed: {exc}")
     for rel in written:
         print(f"wrote {rel}")
     return 0
 
 
 def _cmd_stale(args: argparse.Namespace) -> int:
-    problems = build.stale_files(Path(args.root).resolve())
+    problems = build.stale_files(args.root)
     for line in problems:
         print(line)
     if not problems:
@@ -33,14 +46,97 @@ def _cmd_stale(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from autograder import grading
+
+    try:
+        batch = grading.grade_batch(Path(args.submissions), args.root, jobs=args.jobs,
+                                    db_url=args.db, progress=not args.quiet)
+    except grading.GradingError as exc:
+        return _err(str(exc))
+    for problem in batch.problems:
+        print(f"not graded: {problem}", file=sys.stderr)
+    rows = grading.gradebook_scores(args.root, args.db)
+    graded = {(s.student, s.assignment) for s in batch.graded}
+    batch_rows = [r for r in rows if (r.student, r.assignment) in graded]
+    print(grading.format_table(batch_rows, batch.problems))
+    grading.write_csv(Path(args.csv), rows, batch.problems)
+    print(f"\ngrades of {len(graded)} submission(s) recorded in the gradebook; "
+          f"CSV of the whole gradebook written to {args.csv}")
+    return 0
+
+
+def _cmd_feedback(args: argparse.Namespace) -> int:
+    from autograder import grading
+
+    try:
+        written = grading.generate_feedback(args.root, args.db)
+    except grading.GradingError as exc:
+        return _err(str(exc))
+    for path in written:
+        print(f"wrote {path.relative_to(args.root) if path.is_relative_to(args.root) else path}")
+    if not written:
+        print("nothing to do: no autograded submissions (run `grade` first)")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from autograder import grading
+
+    rows = grading.gradebook_scores(args.root, args.db)
+    grading.write_csv(Path(args.csv), rows)
+    print(f"wrote {args.csv}: {len(rows)} row(s)")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from autograder import grading, selfcheck
+
+    try:
+        report = selfcheck.check_notebook(Path(args.notebook), args.root)
+    except grading.GradingError as exc:
+        return _err(str(exc))
+    print(json.dumps(report, indent=2) if args.json else selfcheck.format_report(report))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", default=str(build.ROOT), help="course folder (default: this repository)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--root", type=Path, default=build.ROOT,
+                        help="course folder (default: this repository)")
+    parser.add_argument("--db", default=None,
+                        help="gradebook database URL (default: sqlite:///<root>/gradebook.db)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     sub.add_parser("release", help="rebuild notebooks/ and solutions/ from source/").set_defaults(
         func=_cmd_release)
     sub.add_parser("stale", help="list generated files that are out of date").set_defaults(
         func=_cmd_stale)
+
+    grade = sub.add_parser("grade", help="autograde a folder or zip of submissions")
+    grade.add_argument("submissions", help="folder or zip of <student>/<assignment>/<nb>.ipynb")
+    grade.add_argument("--jobs", "-j", type=int, default=1, help="parallel workers (default 1)")
+    grade.add_argument("--csv", default="grades.csv", help="CSV to write (default grades.csv)")
+    grade.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    grade.set_defaults(func=_cmd_grade)
+
+    sub.add_parser("feedback", help="HTML feedback per student, in feedback/").set_defaults(
+        func=_cmd_feedback)
+
+    export = sub.add_parser("export", help="write the grades CSV from the gradebook")
+    export.add_argument("--csv", default="grades.csv", help="CSV to write (default grades.csv)")
+    export.set_defaults(func=_cmd_export)
+
+    check = sub.add_parser("check", help="grade one notebook locally (learners)")
+    check.add_argument("notebook", help="path to your notebook")
+    check.add_argument("--json", action="store_true", help="print a machine-readable report")
+    check.set_defaults(func=_cmd_check)
+
     args = parser.parse_args(argv)
+    # nbgrader's own SQLAlchemy use warns about session state it handles itself
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+    args.root = args.root.resolve()
+    if args.command == "grade" and args.jobs < 1:
+        return _err("--jobs must be at least 1")
     return args.func(args)

@@ -1,0 +1,458 @@
+"""Batch grading on nbgrader: discover submissions, autograde in parallel, report, export.
+
+Every score is recorded by nbgrader's own ``autograde`` in the course's gradebook, so formgrader,
+``nbgrader generate_feedback`` and ``nbgrader export`` keep working. What this module adds:
+
+* submissions from a folder ``<student>/<assignment>/<notebook>.ipynb`` or a zip of one;
+* one clear line per bad input (missing notebook, broken JSON, unknown assignment, ...), while the
+  rest of the batch is graded;
+* ``jobs`` parallel workers. nbgrader cannot share its gradebook between processes
+  (jupyter/nbgrader#174); here every worker holds an exclusive file lock on the course while it
+  talks to the gradebook, and releases it only while its kernel executes the notebook. The
+  database work is therefore serial and the expensive part runs in parallel;
+* a per-student table and a CSV of the grades.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import json
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import nbformat
+
+from autograder.build import ROOT, find_sources
+
+CSV_FIELDS = ["student", "assignment", "score", "max_score", "percent", "status"]
+
+
+class GradingError(Exception):
+    """The batch cannot be graded at all (for example, the path does not exist)."""
+
+
+@dataclass
+class Submission:
+    student: str
+    assignment: str
+    folder: Path  # holds the student's notebooks for this assignment
+
+
+@dataclass
+class Problem:
+    path: str
+    message: str
+    student: str | None = None
+    assignment: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class BatchResult:
+    graded: list[Submission] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- configuration
+
+
+def course_config(course: Path, db_url: str | None = None):
+    """The course's nbgrader configuration, rooted at ``course``."""
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = Config()
+    cfg_file = course / "nbgrader_config.py"
+    if not cfg_file.exists():
+        cfg_file = ROOT / "nbgrader_config.py"
+    config.merge(PyFileConfigLoader(cfg_file.name, str(cfg_file.parent)).load_config())
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_url = db_url or f"sqlite:///{course / 'gradebook.db'}"
+    return config
+
+
+def api_for(course: Path, db_url: str | None = None):
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = course_config(course, db_url)
+    return NbGraderAPI(CourseDirectory(config=config), config=config)
+
+
+def _ensure_tools_on_path() -> None:
+    """nbgrader runs ``alembic`` to create its database; it lives next to this interpreter."""
+    import sys
+
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+# ----------------------------------------------------------------------------- discovery
+
+
+def known_notebooks(course: Path) -> dict[str, set[str]]:
+    """assignment -> names of its notebooks, from ``source/``."""
+    known: dict[str, set[str]] = {}
+    for src in find_sources(course):
+        known.setdefault(src.assignment, set()).add(src.path.name)
+    return known
+
+
+def check_notebook_file(path: Path) -> str | None:
+    """None if ``path`` is a readable notebook, else what is wrong with it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        return "not a notebook (not UTF-8 text)"
+    except json.JSONDecodeError as exc:
+        return f"broken JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    if not isinstance(data, dict) or "cells" not in data or "nbformat" not in data:
+        return "not a notebook (JSON without 'cells' and 'nbformat')"
+    try:
+        nbformat.validate(nbformat.reads(json.dumps(data), as_version=4))
+    except Exception as exc:
+        return f"not a valid notebook: {str(exc).splitlines()[0]}"
+    return None
+
+
+def unpack(submissions: Path, workdir: Path, course: Path = ROOT) -> Path:
+    """A folder of submissions: ``submissions`` itself, or a zip unpacked safely into workdir.
+
+    A zip may hold the student folders at its top, or inside one top-level folder.
+    """
+    if not submissions.exists():
+        raise GradingError(f"{submissions}: no such file or folder")
+    if submissions.is_dir():
+        return submissions
+    if not zipfile.is_zipfile(submissions):
+        raise GradingError(f"{submissions}: not a folder or a zip file")
+    dest = workdir / "unzipped"
+    with zipfile.ZipFile(submissions) as archive:
+        for member in archive.infolist():
+            if not (dest / member.filename).resolve().is_relative_to(dest.resolve()):
+                raise GradingError(f"{submissions}: member {member.filename!r} escapes the folder")
+        archive.extractall(dest)
+    known = known_notebooks(course)
+    entries = [p for p in dest.iterdir() if p.is_dir() and not p.name.startswith(("__MACOSX", "."))]
+    has_students = any((e / a).is_dir() for e in entries for a in known)
+    if not has_students and len(entries) == 1:
+        return entries[0]
+    return dest
+
+
+def discover(folder: Path, course: Path) -> BatchResult:
+    """Find ``<student>/<assignment>/<notebook>.ipynb``; every anomaly becomes a Problem."""
+    known = known_notebooks(course)
+    result = BatchResult()
+    students = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not students:
+        result.problems.append(Problem(str(folder), "no student folders found "
+                                       "(expected <student>/<assignment>/<notebook>.ipynb)"))
+    for student_dir in students:
+        student = student_dir.name
+        assignments = sorted(p for p in student_dir.iterdir() if p.is_dir()
+                             and not p.name.startswith("."))
+        if not assignments:
+            result.problems.append(Problem(str(student_dir), "no assignment folder with a notebook",
+                                           student=student))
+        for adir in assignments:
+            if adir.name not in known:
+                result.problems.append(Problem(
+                    str(adir), f"unknown assignment '{adir.name}' (known: {', '.join(sorted(known))})",
+                    student=student, assignment=adir.name))
+                continue
+            notebooks = sorted(adir.glob("*.ipynb"))
+            if not notebooks:
+                result.problems.append(Problem(str(adir), "no notebook (.ipynb) in this folder",
+                                               student=student, assignment=adir.name))
+                continue
+            usable = True
+            for nb in notebooks:
+                if nb.name not in known[adir.name]:
+                    result.problems.append(Problem(
+                        str(nb), f"unexpected notebook name; {adir.name} expects "
+                        f"{', '.join(sorted(known[adir.name]))}", student, adir.name))
+                    continue
+                issue = check_notebook_file(nb)
+                if issue:
+                    result.problems.append(Problem(str(nb), issue, student, adir.name))
+                    usable = False
+            if usable and any(nb.name in known[adir.name] for nb in notebooks):
+                result.graded.append(Submission(student, adir.name, adir))
+    return result
+
+
+# ----------------------------------------------------------------------------- locking
+
+
+class CourseLock:
+    """An exclusive lock across processes (flock on ``<course>/.gradebook.lock``)."""
+
+    def __init__(self, course: Path):
+        self.path = course / ".gradebook.lock"
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        self.fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        self.release()
+        try:
+            yield
+        finally:
+            self.acquire()
+
+
+_LOCK: CourseLock | None = None
+
+
+def _install_execute_unlock() -> None:
+    """Make nbgrader's Execute step release the course lock while the kernel runs."""
+    from nbgrader.preprocessors import Execute
+
+    if getattr(Execute, "_course_unlock", False):
+        return
+    original = Execute.preprocess
+
+    def preprocess(self, nb, resources, *args, **kwargs):
+        if _LOCK is None or _LOCK.fd is None:
+            return original(self, nb, resources, *args, **kwargs)
+        with _LOCK.released():
+            return original(self, nb, resources, *args, **kwargs)
+
+    Execute.preprocess = preprocess
+    Execute._course_unlock = True
+
+
+def autograde_one(course: str, db_url: str | None, assignment: str, student: str) -> dict:
+    """Run nbgrader autograde on one submission; database work happens under the course lock."""
+    global _LOCK
+    _ensure_tools_on_path()
+    _install_execute_unlock()
+    course_path = Path(course)
+    _LOCK = CourseLock(course_path)
+    with _LOCK.held():
+        api = api_for(course_path, db_url)
+        result = api.autograde(assignment, student, force=True, create=True)
+    _LOCK = None
+    return {"student": student, "assignment": assignment, "success": bool(result["success"]),
+            "error": result.get("error") or "", "log": result.get("log") or ""}
+
+
+# ----------------------------------------------------------------------------- grading
+
+
+def prepare_assignments(course: Path, db_url: str | None, assignments: set[str]) -> None:
+    """Record each assignment's cells in the gradebook (nbgrader generate_assignment).
+
+    The student notebooks go to a temporary folder, so ``notebooks/`` is never touched.
+    """
+    _ensure_tools_on_path()
+    with tempfile.TemporaryDirectory() as tmp, CourseLock(course).held():
+        config = course_config(course, db_url)
+        config.CourseDirectory.release_directory = tmp
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        api = NbGraderAPI(CourseDirectory(config=config), config=config)
+        for assignment in sorted(assignments):
+            result = api.generate_assignment(assignment, force=True, create=True)
+            if not result["success"]:
+                raise GradingError(f"cannot record assignment {assignment} in the gradebook:\n"
+                                   f"{result.get('error') or result.get('log')}")
+
+
+def copy_into_course(sub: Submission, course: Path) -> None:
+    dest = course / "submitted" / sub.student / sub.assignment
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for nb in sub.folder.glob("*.ipynb"):
+        shutil.copy2(nb, dest / nb.name)
+
+
+def grade_batch(submissions: Path, course: Path = ROOT, jobs: int = 1, db_url: str | None = None,
+                progress: bool = True) -> BatchResult:
+    """Grade every submission found under ``submissions`` into the course's gradebook."""
+    course = course.resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        batch = discover(unpack(submissions.resolve(), Path(tmp), course), course)
+        if batch.graded:
+            prepare_assignments(course, db_url, {s.assignment for s in batch.graded})
+            for sub in batch.graded:
+                copy_into_course(sub, course)
+    if jobs > 1:
+        # one core per kernel: parallel kernels must not fight over BLAS threads
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(var, "1")
+    outcomes = _run_all(course, db_url, batch.graded, jobs, progress)
+    ok = []
+    for sub in batch.graded:
+        outcome = outcomes[(sub.student, sub.assignment)]
+        if outcome["success"]:
+            ok.append(sub)
+        else:
+            first = (outcome["error"] or outcome["log"]).strip().splitlines()
+            batch.problems.append(Problem(f"{sub.student}/{sub.assignment}",
+                                          "autograde failed: " + (first[-1] if first else "?"),
+                                          sub.student, sub.assignment))
+    batch.graded = ok
+    return batch
+
+
+def _run_all(course: Path, db_url: str | None, subs: list[Submission], jobs: int,
+             progress: bool) -> dict[tuple[str, str], dict]:
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(subs), desc="grading", unit="submission", disable=not progress or not subs)
+    outcomes = {}
+    if jobs <= 1:
+        for sub in subs:
+            outcomes[(sub.student, sub.assignment)] = autograde_one(
+                str(course), db_url, sub.assignment, sub.student)
+            bar.update()
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+            futures = {pool.submit(autograde_one, str(course), db_url, s.assignment, s.student): s
+                       for s in subs}
+            for future in as_completed(futures):
+                sub = futures[future]
+                try:
+                    outcomes[(sub.student, sub.assignment)] = future.result()
+                except Exception as exc:  # a crashed worker costs one submission, not the batch
+                    outcomes[(sub.student, sub.assignment)] = {
+                        "success": False, "error": f"{type(exc).__name__}: {exc}", "log": ""}
+                bar.update()
+    bar.close()
+    return outcomes
+
+
+# ----------------------------------------------------------------------------- reporting
+
+
+def exercise_name(grade_id: str) -> str:
+    """``test-corr2d-hidden`` -> ``corr2d``."""
+    return re.sub(r"^test-|-hidden$", "", grade_id)
+
+
+@dataclass
+class ExerciseScore:
+    name: str
+    score: float
+    max_score: float
+
+
+@dataclass
+class AssignmentScore:
+    student: str
+    assignment: str
+    score: float
+    max_score: float
+    exercises: list[ExerciseScore]
+    status: str = "graded"
+
+
+def gradebook_scores(course: Path = ROOT, db_url: str | None = None) -> list[AssignmentScore]:
+    """Every student x assignment in the gradebook; a missing submission scores 0, 'missing'."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    url = db_url or f"sqlite:///{course / 'gradebook.db'}"
+    rows = []
+    with Gradebook(url) as gb:
+        for assignment in sorted(gb.assignments, key=lambda a: a.name):
+            for student in sorted(gb.students, key=lambda s: s.id):
+                try:
+                    sub = gb.find_submission(assignment.name, student.id)
+                except MissingEntry:
+                    rows.append(AssignmentScore(student.id, assignment.name, 0.0,
+                                                assignment.max_score, [], "missing"))
+                    continue
+                exercises = [
+                    ExerciseScore(exercise_name(g.name), g.score, g.max_score)
+                    for nb in sub.notebooks for g in nb.grades if g.max_score > 0
+                ]
+                rows.append(AssignmentScore(student.id, assignment.name, sub.score,
+                                            sub.max_score, exercises))
+    return rows
+
+
+def format_table(rows: list[AssignmentScore], problems: list[Problem] = ()) -> str:
+    lines = []
+    for student in sorted({r.student for r in rows} | {p.student for p in problems if p.student}):
+        lines.append(student)
+        for r in (r for r in rows if r.student == student):
+            pct = 100 * r.score / r.max_score if r.max_score else 0.0
+            lines.append(f"  {r.assignment:<24} {r.score:6.2f} / {r.max_score:<6.2f} {pct:5.1f}%"
+                         + ("" if r.status == "graded" else f"  ({r.status})"))
+            for e in r.exercises:
+                lines.append(f"    {e.name:<22} {e.score:6.2f} / {e.max_score:.2f}")
+        for p in problems:
+            if p.student == student:
+                lines.append(f"  NOT GRADED {p}")
+    orphans = [p for p in problems if not p.student]
+    lines += [f"NOT GRADED {p}" for p in orphans]
+    return "\n".join(lines)
+
+
+def write_csv(path: Path, rows: list[AssignmentScore], problems: list[Problem] = ()) -> None:
+    """One row per student x assignment; inputs that could not be graded get their own rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        for r in rows:
+            pct = 100 * r.score / r.max_score if r.max_score else 0.0
+            writer.writerow({"student": r.student, "assignment": r.assignment,
+                             "score": f"{r.score:.4g}", "max_score": f"{r.max_score:.4g}",
+                             "percent": f"{pct:.1f}", "status": r.status})
+        for p in problems:
+            writer.writerow({"student": p.student or "", "assignment": p.assignment or "",
+                             "score": "", "max_score": "", "percent": "",
+                             "status": f"not graded: {p}"})
+    tmp.replace(path)  # never leave a half-written grade file
+
+
+def generate_feedback(course: Path = ROOT, db_url: str | None = None) -> list[Path]:
+    """HTML feedback for every autograded submission, hidden tests stripped."""
+    _ensure_tools_on_path()
+    api = api_for(course, db_url)
+    written = []
+    autograded = course / "autograded"
+    for student_dir in sorted(p for p in autograded.glob("*") if p.is_dir()):
+        for adir in sorted(p for p in student_dir.glob("*") if p.is_dir()):
+            result = api.generate_feedback(adir.name, student_dir.name, force=True)
+            if not result["success"]:
+                raise GradingError(f"feedback for {student_dir.name}/{adir.name} failed: "
+                                   f"{result.get('error') or result.get('log')}")
+            written += sorted((course / "feedback" / student_dir.name / adir.name).glob("*.html"))
+    return written
