@@ -91,13 +91,33 @@ def api_for(course: Path, db_url: str | None = None):
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 
-def _ensure_tools_on_path() -> None:
-    """nbgrader runs ``alembic`` to create its database; it lives next to this interpreter."""
+def _prepare_nbgrader() -> None:
+    """Make nbgrader fast and runnable from any shell.
+
+    * nbgrader runs ``alembic`` for its database; put the interpreter's bin folder on PATH.
+    * A new gradebook asks ``alembic heads`` in a subprocess that re-imports nbgrader (seconds
+      per gradebook). The same answer, the head revision of nbgrader's own migration scripts, is
+      read here in-process.
+    """
     import sys
 
     bindir = str(Path(sys.executable).parent)
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    import nbgrader
+    import nbgrader.api
+
+    if getattr(nbgrader.api.get_alembic_version, "_in_process", False):
+        return
+
+    def get_alembic_version() -> str:
+        from alembic.script import ScriptDirectory
+
+        scripts = Path(nbgrader.__file__).parent / "alembic"
+        return ScriptDirectory(str(scripts)).get_current_head()
+
+    get_alembic_version._in_process = True
+    nbgrader.api.get_alembic_version = get_alembic_version
 
 
 # ----------------------------------------------------------------------------- discovery
@@ -256,7 +276,7 @@ def _install_execute_unlock() -> None:
 def autograde_one(course: str, db_url: str | None, assignment: str, student: str) -> dict:
     """Run nbgrader autograde on one submission; database work happens under the course lock."""
     global _LOCK
-    _ensure_tools_on_path()
+    _prepare_nbgrader()
     _install_execute_unlock()
     course_path = Path(course)
     _LOCK = CourseLock(course_path)
@@ -276,7 +296,7 @@ def prepare_assignments(course: Path, db_url: str | None, assignments: set[str])
 
     The student notebooks go to a temporary folder, so ``notebooks/`` is never touched.
     """
-    _ensure_tools_on_path()
+    _prepare_nbgrader()
     with tempfile.TemporaryDirectory() as tmp, CourseLock(course).held():
         config = course_config(course, db_url)
         config.CourseDirectory.release_directory = tmp
@@ -444,7 +464,7 @@ def write_csv(path: Path, rows: list[AssignmentScore], problems: list[Problem] =
 
 def generate_feedback(course: Path = ROOT, db_url: str | None = None) -> list[Path]:
     """HTML feedback for every autograded submission, hidden tests stripped."""
-    _ensure_tools_on_path()
+    _prepare_nbgrader()
     api = api_for(course, db_url)
     written = []
     autograded = course / "autograded"
