@@ -161,18 +161,33 @@ def export_module(nb_src: SourceNotebook, root: Path) -> tuple[str, list[str]]:
     header = (
         f"# Generated from {nb_src.rel(root)} by `make release`. Do not edit:\n"
         "# change the source notebook, then run `make release`.\n"
-        f'"""Reference solutions for notebook {nb_src.name}: {title}."""\n'
+        f'"""Reference solutions for notebook {title}."""\n'
     )
-    imports, body = [], []
+    imports: list[str] = []
+    body: list[str] = []
     for chunk in chunks:
-        (imports if _only_imports(chunk) else body).append(chunk)
+        chunk_imports, rest = _split_imports(chunk)
+        imports += [line for line in chunk_imports if line not in imports]
+        if rest:
+            body.append(rest)
     text = header + "\n" + "\n".join(imports) + "\n\n\n" + "\n\n\n".join(body) + "\n"
     names = [n for chunk in body for n in _public_names(chunk)]
     return text, names
 
 
-def _only_imports(code: str) -> bool:
-    return all(isinstance(n, ast.Import | ast.ImportFrom) for n in ast.parse(code).body)
+def _split_imports(code: str) -> tuple[list[str], str]:
+    """(top-level import statements, the rest of the code) of one exported cell."""
+    lines = code.splitlines()
+    tree = ast.parse(code)
+    import_lines: set[int] = set()
+    imports = []
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            span = range(node.lineno - 1, node.end_lineno)
+            import_lines.update(span)
+            imports.append("\n".join(lines[i] for i in span))
+    rest = "\n".join(line for i, line in enumerate(lines) if i not in import_lines)
+    return imports, rest.strip("\n")
 
 
 def _title(nb) -> str:
@@ -205,7 +220,9 @@ def write_solutions(root: Path, out_dir: Path) -> None:
     ]
     all_names: list[str] = []
     for module, names in exports:
-        init.append(f"from solutions.{module} import {', '.join(names)}")
+        init.append(f"from solutions.{module} import (")
+        init += [f"    {n}," for n in sorted(names)]
+        init.append(")")
         all_names += names
     init += ["", "__all__ = ["] + [f'    "{n}",' for n in all_names] + ["]", ""]
     (out_dir / "__init__.py").write_text("\n".join(init))

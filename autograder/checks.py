@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.feedback import describe, diagnose
+from autograder.feedback import MISTAKES, describe, diagnose
 
 
 @dataclass
@@ -39,6 +39,9 @@ class Case:
     args: tuple
     kwargs: dict = field(default_factory=dict)
     raises: type[BaseException] | None = None  # the call must raise this
+    # a property check used instead of comparing with the reference (e.g. "is an edge detector"):
+    # returns None if the output is acceptable, else what is wrong with it
+    check: Callable[[Any], str | None] | None = None
 
 
 @dataclass
@@ -157,16 +160,31 @@ def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
         return head + f"  expected {case.raises.__name__}; {_describe_exception(ex.name, exc)}\n"
     if exc is not None:
         return head + "  " + _describe_exception(ex.name, exc) + "\n"
+    if case.check is not None:
+        problem = case.check(got)
+        if problem is None:
+            return None
+        likely = _likely(ex, case, got)
+        return head + f"  {problem}\n" + (f"  likely mistake: {likely}\n" if likely else "")
     want, ref_exc, _ = _call(reference, case)
     if ref_exc is not None:  # a broken case is the course's bug, never the student's
         raise RuntimeError(f"{ex.name}: the reference fails on {case.label}: {ref_exc!r}")
-    variants = {}
+    variants = []
     for mistake in ex.mistakes:
         out, err, _ = _call(mistake.variant, case)
         if err is None and out is not None:
-            variants[mistake.key] = out
+            variants.append((mistake.key, out))
     problem = diagnose(got, np.asarray(want), atol=ex.atol, mistakes=variants)
     return None if problem is None else head + problem
+
+
+def _likely(ex: Exercise, case: Case, got: Any) -> str | None:
+    """The catalogue mistake whose output ``got`` matches, for property-checked cases."""
+    for mistake in ex.mistakes:
+        out, err, _ = _call(mistake.variant, case)
+        if err is None and out is not None and diagnose(got, np.asarray(out), atol=ex.atol) is None:
+            return MISTAKES.get(mistake.key, mistake.key)
+    return None
 
 
 def run(ex: Exercise, student: Callable[..., Any], points: float) -> Report:

@@ -14,7 +14,7 @@ kind of message::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,28 @@ MISTAKES: dict[str, str] = {
     "X[i + a, j + b], with a running down the rows.",
     "short_output": "the output is one row and one column short: there are H - KH + 1 valid "
     "positions, so the loops must run over range(H - KH + 1).",
+    "missing_bias": "the bias is missing: add b[f] to every value of feature map f.",
+    "bias_wrong_axis": "the bias is added along the wrong axis: it belongs to the filter axis, "
+    "out + b[None, :, None, None] for out of shape (N, F, H', W').",
+    "channels_not_summed": "the input channels are not summed: out[n, f] adds up "
+    "corr2d(x[n, c], w[f, c]) over every channel c (a plain sum, not a mean or one channel).",
+    "weights_cf": "the weights are read as (C, F, KH, KW); their layout is (F, C, KH, KW): "
+    "w[f, c] is filter f's kernel for input channel c.",
+    "params_no_bias": "the biases are not counted: with bias=True every filter (output unit) "
+    "has one bias.",
+    "params_one_bias": "only one bias is counted for the whole layer: there is one per filter "
+    "(output unit).",
+    "params_no_c_in": "the input channels are missing: a filter spans all c_in input channels, "
+    "so it has c_in * kh * kw weights.",
+    "params_bias_per_input": "a bias is counted per input; there is one per output unit.",
+    "params_shared": "this counts a convolution: a locally connected layer shares no weights, "
+    "so every one of the h_out * w_out positions has its own filters.",
+    "params_bias_per_filter": "the biases are shared across positions; in a locally connected "
+    "layer every position of every output map has its own bias.",
+    "horizontal_edges": "this kernel detects horizontal edges (intensity changing from top to "
+    "bottom); a vertical-edge detector changes from left to right: transpose it.",
+    "not_zero_sum": "the entries do not sum to 0, so a flat region gives a non-zero response "
+    "(a blur or an identity kernel does this).",
     "nan": "the result contains nan or inf where the expected result is finite.",
     "no_return": "the function returned None: did you forget the `return` statement?",
 }
@@ -39,13 +61,15 @@ class CheckFailure(AssertionError):
 def describe(value: Any) -> str:
     """``float64 array of shape (3, 3)``, or the type for things that are not arrays."""
     if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return f"{value.dtype} scalar {value.item()!r}"
         return f"{value.dtype} array of shape {value.shape}"
     if isinstance(value, np.generic):
         return f"numpy {value.dtype} scalar"
     return type(value).__name__
 
 
-def _as_plain_array(value: Any) -> np.ndarray | None:
+def as_plain_array(value: Any) -> np.ndarray | None:
     """The value as a plain numeric ndarray, or None if it is not one."""
     if value is None:
         return None
@@ -75,18 +99,19 @@ def diagnose(
     want: np.ndarray,
     *,
     atol: float = 1e-8,
-    mistakes: Mapping[str, Any] | None = None,
+    mistakes: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
 ) -> str | None:
     """Return None if ``got`` matches ``want``; otherwise a message saying what differs and why.
 
     ``mistakes`` maps a description (or a key of :data:`MISTAKES`) to the output a known wrong
-    variant produces on the same case. If ``got`` matches one, the message names that mistake.
+    variant produces on the same case (a mapping, or (key, output) pairs when several variants
+    share a key). If ``got`` matches one, the message names that mistake.
     Checks run in order: returned something, is a numeric array, shape, dtype, values.
     """
     want = np.asarray(want)
     if got is None:
         return _msg(want, None, "", MISTAKES["no_return"])
-    arr = _as_plain_array(got)
+    arr = as_plain_array(got)
     if arr is None:
         return _msg(want, got, "", f"expected a numeric numpy array, got {describe(got)}.")
     likely = _match_mistake(arr, mistakes or {}, atol)
@@ -109,8 +134,10 @@ def diagnose(
     return _msg(want, arr, f"  max abs error: {err:.3g} (tolerance {atol:g})\n", likely)
 
 
-def _match_mistake(arr: np.ndarray, mistakes: Mapping[str, Any], atol: float) -> str | None:
-    for description, variant in mistakes.items():
+def _match_mistake(arr: np.ndarray, mistakes: Mapping[str, Any] | Iterable[tuple[str, Any]],
+                   atol: float) -> str | None:
+    pairs = mistakes.items() if isinstance(mistakes, Mapping) else mistakes
+    for description, variant in pairs:
         variant = np.asarray(variant)
         if variant.shape == arr.shape and np.allclose(arr, variant, rtol=0, atol=atol):
             return MISTAKES.get(description, description)
@@ -134,12 +161,17 @@ def expect(
 ) -> None:
     """Visible-test assertion: raise :class:`CheckFailure` naming ``case`` if ``got != want``.
 
+    A float ``want`` also requires a float64 result; integer literals only compare values.
+
     EXAMPLE:
         >>> expect(corr2d(X, K), [[27, 37], [57, 67]], case="X = arange(9).reshape(3, 3)",
         ...        mistakes={"flipped_kernel": [[13, 23], [43, 53]]})
     """
     __tracebackhide__ = True  # IPython and pytest hide this frame: the message is the point
-    problem = diagnose(got, np.asarray(want, dtype=np.float64), atol=atol, mistakes=mistakes)
+    want = np.asarray(want)
+    if want.dtype.kind not in "iuf":
+        raise TypeError(f"expect: the expected value must be numeric, got {describe(want)}")
+    problem = diagnose(got, want, atol=atol, mistakes=mistakes)
     if problem is not None:
         raise CheckFailure(f'case "{case}":\n{problem}')
 

@@ -44,3 +44,52 @@ def show_correlation_window(X: np.ndarray, K: np.ndarray, i: int = 0, j: int = 0
     fig.suptitle(f"out[{i}, {j}] = sum(X[{i}:{i + KH}, {j}:{j + KW}] * K) = {prod.sum():g}")
     fig.tight_layout()
     return fig
+
+
+def show_feature_maps(image: np.ndarray, maps: dict[str, np.ndarray],
+                      kernels: dict[str, np.ndarray] | None = None, cols: int = 3):
+    """Grid of an image and its feature maps, one per named filter.
+
+    image: (H, W); maps: name -> (H', W') feature map; kernels: name -> (KH, KW), shown in the
+    panel's title. Each map uses a diverging colour scale centred on 0 (positive red, negative
+    blue), so the sign of a response is visible.
+    """
+    panels = 1 + len(maps)
+    rows = -(-panels // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False)
+    axes = axes.ravel()
+    axes[0].imshow(image, cmap="gray")
+    axes[0].set_title(f"input {image.shape[0]}x{image.shape[1]}")
+    for ax, (name, fmap) in zip(axes[1:], maps.items(), strict=False):
+        lim = float(np.abs(fmap).max()) or 1.0
+        im = ax.imshow(fmap, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        title = name
+        if kernels and name in kernels:
+            title += "\n" + np.array2string(np.asarray(kernels[name]), precision=2,
+                                            suppress_small=True).replace("\n", "")
+        ax.set_title(title, fontsize=9)
+        fig.colorbar(im, ax=ax, fraction=0.035)
+    for ax in axes:
+        ax.set_xlabel("column")
+        ax.set_ylabel("row")
+    for ax in axes[panels:]:
+        ax.axis("off")
+    fig.suptitle("feature maps: each filter responds to a different local pattern")
+    fig.tight_layout()
+    return fig
+
+
+def bar_log(values: dict[str, float], title: str, ylabel: str = "parameters (log scale)"):
+    """Bar chart on a log scale with each bar's value written on it."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    names, heights = list(values), [float(v) for v in values.values()]
+    bars = ax.bar(names, heights, color=["#c44e52", "#dd8452", "#4c72b0", "#55a868"][:len(names)])
+    ax.set_yscale("log")
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("layer type")
+    ax.set_title(title)
+    for bar, h in zip(bars, heights, strict=True):
+        ax.text(bar.get_x() + bar.get_width() / 2, h * 1.15, f"{h:,.0f}", ha="center", fontsize=9)
+    ax.set_ylim(top=max(heights) * 20)
+    fig.tight_layout()
+    return fig

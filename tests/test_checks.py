@@ -170,3 +170,119 @@ def test_a_warning_from_the_student_does_not_change_the_verdict():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert grade("corr2d", noisy, points=3) == 3
+
+
+# ----------------------------------------------------------------------------- notebook 01's rest
+
+from solutions import (  # noqa: E402
+    conv2d_multi,
+    conv_params,
+    edge_kernel,
+    fc_params,
+    locally_connected_params,
+)
+
+
+def _loops_multi(x, w, b=None, *, flip=False, bias_axis=1, channels="sum", short=False, cf=False):
+    """A student-style loop implementation with one planted mistake switched on."""
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    if cf:
+        w = w.transpose(1, 0, 2, 3)
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    Ho, Wo = H - KH + 1 - short, W - KW + 1 - short
+    out = np.zeros((N, F, Ho, Wo))
+    for n in range(N):
+        for f in range(F):
+            for c in range(1 if channels == "first" else C):
+                K = w[f, c][::-1, ::-1] if flip else w[f, c]
+                for i in range(Ho):
+                    for j in range(Wo):
+                        out[n, f, i, j] += np.sum(x[n, c, i:i + KH, j:j + KW] * K)
+    if channels == "mean":
+        out /= C
+    if b is not None:
+        b = np.asarray(b, dtype=float)
+        if bias_axis == 1:
+            out += b[None, :, None, None]
+        elif bias_axis == 3:
+            out += b[None, None, None, :]
+        elif bias_axis == 0:
+            out += b[:, None, None, None]
+    return out
+
+
+@pytest.mark.parametrize("options, mistake", [
+    ({"flip": True}, "flipped_kernel"),
+    ({"bias_axis": None}, "missing_bias"),
+    ({"bias_axis": 3}, "bias_wrong_axis"),
+    ({"bias_axis": 0}, "bias_wrong_axis"),
+    ({"channels": "first"}, "channels_not_summed"),
+    ({"channels": "mean"}, "channels_not_summed"),
+    ({"short": True}, "short_output"),
+    ({"cf": True}, "weights_cf"),
+])
+def test_planted_conv2d_multi_mistakes_are_diagnosed(options, mistake, capsys):
+    def student(x, w, b=None):
+        return _loops_multi(x, w, b, **options)
+
+    earned = grade("conv2d_multi", student, points=4)
+    report = capsys.readouterr().out
+    assert earned < 4, report
+    assert MISTAKES[mistake] in report, report
+
+
+def test_correct_loop_conv2d_multi_passes_everything_but_validation(capsys):
+    assert grade("conv2d_multi", _loops_multi, points=4) == pytest.approx(3)
+    assert "[FAIL] bad input raises ValueError" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name, student, mistake", [
+    ("conv_params", lambda c_in, c_out, kh, kw, bias=True: c_out * c_in * kh * kw, "params_no_bias"),
+    ("conv_params", lambda c_in, c_out, kh, kw, bias=True: c_out * c_in * kh * kw + bias,
+     "params_one_bias"),
+    ("conv_params", lambda c_in, c_out, kh, kw, bias=True: c_out * (kh * kw + bias), "params_no_c_in"),
+    ("fc_params", lambda n_in, n_out, bias=True: n_in * n_out, "params_no_bias"),
+    ("fc_params", lambda n_in, n_out, bias=True: (n_out + bias) * n_in, "params_bias_per_input"),
+    ("locally_connected_params",
+     lambda h, w, c_in, c_out, kh, kw, bias=True: c_out * (c_in * kh * kw + bias), "params_shared"),
+    ("locally_connected_params",
+     lambda h, w, c_in, c_out, kh, kw, bias=True: h * w * c_out * c_in * kh * kw + c_out * bias,
+     "params_bias_per_filter"),
+])
+def test_planted_parameter_count_mistakes_are_diagnosed(name, student, mistake, capsys):
+    earned = grade(name, student, points=1)
+    report = capsys.readouterr().out
+    assert earned < 1
+    assert MISTAKES[mistake] in report, report
+
+
+def test_reference_counters_and_edge_kernel_get_full_marks():
+    assert grade("conv_params", conv_params, points=1) == 1
+    assert grade("fc_params", fc_params, points=1) == 1
+    assert grade("locally_connected_params", locally_connected_params, points=1) == 1
+    assert grade("edge_kernel", edge_kernel, points=2) == 2
+    assert grade("conv2d_multi", conv2d_multi, points=4) == 4
+
+
+@pytest.mark.parametrize("kernel, mistake, words", [
+    (np.array([[1.0, 2, 1], [0, 0, 0], [-1, -2, -1]]), "horizontal_edges", "horizontal edge"),
+    (np.full((3, 3), 1 / 9), "not_zero_sum", "flat"),
+    (np.array([[0.0, 0, 0], [0, 1, 0], [0, 0, 0]]), "not_zero_sum", "flat"),
+    (np.array([[1.0, 0, -1], [1, 0, -1], [1, 0, 0]]), None, "flat"),  # almost, but not zero-sum
+    (np.array([[1.0, 1, 0], [1, 0, -1], [0, -1, -1]]), None, "horizontal edge"),  # diagonal
+    (np.zeros((2, 2)), None, "shape (3, 3)"),
+])
+def test_edge_kernel_check_explains_what_is_wrong(kernel, mistake, words, capsys):
+    assert grade("edge_kernel", lambda: kernel.copy(), points=2) == 0
+    report = capsys.readouterr().out
+    assert words in report, report
+    if mistake:
+        assert MISTAKES[mistake] in report, report
+
+
+def test_other_vertical_edge_detectors_are_accepted():
+    for K in (np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]),   # Sobel, other sign
+              np.array([[1.0, -1, 0], [1, -1, 0], [1, -1, 0]]),    # a 2-tap difference
+              np.array([[0.5, 0, -0.5], [1, 0, -1], [0.5, 0, -0.5]])):
+        assert grade("edge_kernel", lambda K=K: K, points=2) == 2

@@ -25,6 +25,7 @@ NB = f"{A}.ipynb"
 SOURCE_NB = ROOT / "source" / A / NB
 STUDENT_NB = ROOT / "notebooks" / A / NB
 ONE_LINER = 'return np.einsum("ijab,ab->ij", windows, K)'
+FULL = 12  # points of notebook 01
 
 VARIANTS = {
     "carol": ('return np.einsum("ijab,ab->ij", windows, K[::-1, ::-1])', "flipped_kernel"),
@@ -93,12 +94,12 @@ def parallel_run(tmp_path_factory, submissions):
 def test_grade_scores_every_submission_and_names_bad_input(parallel_run):
     course, proc = parallel_run
     got = scores(course / "grades.csv")
-    assert got[("alice", A)] == ("3", "graded")
+    assert got[("alice", A)] == (str(FULL), "graded")
     assert got[("bob", A)] == ("0", "graded")
-    assert got[("frank", A)] == ("3", "graded"), "a warning on stderr cost points"
+    assert got[("frank", A)] == (str(FULL), "graded"), "a warning on stderr cost points"
     for student in ("carol", "dan", "eve"):
         score = float(got[(student, A)][0])
-        assert 0 < score < 3, f"{student}: {score}"
+        assert 0 < score < FULL, f"{student}: {score}"
     err = proc.stderr
     assert "gina/01_convolution/01_convolution.ipynb: broken JSON at line 1" in err
     assert "hank/01_convolution/01_convolution.ipynb: not a notebook" in err
@@ -186,10 +187,14 @@ def test_check_json_schema_is_pinned(tmp_path):
     report = json.loads(proc.stdout)
     assert set(report) == {"schema", "notebook", "assignment", "score", "max_score", "exercises"}
     assert report["schema"] == SCHEMA == "cnn-course/check-report/1"
-    assert report["assignment"] == A and report["max_score"] == 3.0
-    assert 0 < report["score"] < 3
-    (ex,) = report["exercises"]
-    assert set(ex) == {"id", "name", "score", "max_score", "passed", "feedback"}
+    assert report["assignment"] == A and report["max_score"] == FULL
+    assert 0 < report["score"] < FULL
+    names = [e["name"] for e in report["exercises"]]
+    assert names == ["corr2d", "conv2d_multi", "conv_params", "fc_params",
+                     "locally_connected_params", "edge_kernel"]
+    for e in report["exercises"]:
+        assert set(e) == {"id", "name", "score", "max_score", "passed", "feedback"}
+    ex = report["exercises"][0]
     assert ex["id"] == "test-corr2d-hidden" and ex["name"] == "corr2d" and ex["passed"] is False
     assert "likely mistake: " + MISTAKES["flipped_kernel"] in ex["feedback"]
 

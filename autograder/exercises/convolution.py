@@ -81,3 +81,264 @@ register(Exercise(
         Mistake("short_output", _short),
     ],
 ))
+
+
+# ----------------------------------------------------------------------------- conv2d_multi
+
+VISIBLE_X = np.arange(18.0).reshape(1, 2, 3, 3)
+VISIBLE_W = np.array([[[[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]]],
+                      [[[1.0, 2.0], [3.0, 4.0]], [[-1.0, 0.0], [0.0, 0.0]]]])
+VISIBLE_B = np.array([0.5, -1.0])
+
+
+def _multi_fixed(rng):
+    yield Case("notebook example: x 1x2x3x3, w 2x2x2x2, b = [0.5, -1]",
+               (VISIBLE_X, VISIBLE_W, VISIBLE_B))
+
+
+def _multi_random(rng, with_bias: bool, square_cf: bool = False):
+    for trial in range(10):
+        C = int(rng.integers(1, 4))
+        F = C if square_cf else int(rng.integers(1, 5))
+        KH, KW = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        if trial < 3:
+            # N == F == W' lets a bias added on the batch or width axis broadcast, so that mistake
+            # can be recognised instead of crashing
+            N, H, W = F, KH - 1 + int(rng.integers(1, 6)), KW - 1 + F
+        else:
+            N, H, W = int(rng.integers(1, 4)), KH - 1 + int(rng.integers(1, 7)), KW - 1 + int(
+                rng.integers(1, 7))
+        x = rng.standard_normal((N, C, H, W))
+        w = rng.standard_normal((F, C, KH, KW))
+        b = rng.standard_normal(F) if with_bias else None
+        label = f"random {trial}: x {_shape(x)}, w {_shape(w)}, " + (
+            f"b ({F},)" if with_bias else "b = None")
+        yield Case(label, (x, w, b))
+
+
+def _multi_bad(rng):
+    yield Case("channel counts differ: x 1x3x5x5, w 2x2x3x3",
+               (np.zeros((1, 3, 5, 5)), np.zeros((2, 2, 3, 3))), raises=ValueError)
+    yield Case("x is 3-D: x 3x5x5, w 2x3x3x3", (np.zeros((3, 5, 5)), np.zeros((2, 3, 3, 3))),
+               raises=ValueError)
+    yield Case("kernel larger than the image: x 1x1x2x2, w 1x1x3x3",
+               (np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3))), raises=ValueError)
+
+
+def _multi(x, w, b=None):
+    return _ref("conv2d_multi")(x, w, b)
+
+
+def _nobias(x, w, b=None):
+    return _multi(x, w, None)
+
+
+def _bias_on_width(x, w, b=None):
+    return _multi(x, w, None) + np.asarray(b)[None, None, None, :]
+
+
+def _bias_on_batch(x, w, b=None):
+    return _multi(x, w, None) + np.asarray(b)[:, None, None, None]
+
+
+def _first_channel(x, w, b=None):
+    return _multi(np.asarray(x)[:, :1], np.asarray(w)[:, :1], b)
+
+
+def _channel_mean(x, w, b=None):
+    out = _multi(x, w, None) / np.shape(x)[1]
+    return out if b is None else out + np.asarray(b)[None, :, None, None]
+
+
+def _weights_cf(x, w, b=None):
+    return _multi(x, np.asarray(w).transpose(1, 0, 2, 3), b)
+
+
+register(Exercise(
+    name="conv2d_multi",
+    reference="conv2d_multi",
+    seed=2013,
+    groups=[
+        Group("fixed example from the notebook", 1, _multi_fixed),
+        Group("random shapes with bias", 1, lambda rng: _multi_random(rng, with_bias=True)),
+        Group("random shapes without bias (b=None)", 0.5,
+              lambda rng: _multi_random(rng, with_bias=False)),
+        Group("as many filters as channels (F == C)", 0.5,
+              lambda rng: _multi_random(rng, with_bias=True, square_cf=True)),
+        Group("bad input raises ValueError", 1, _multi_bad),
+    ],
+    mistakes=[
+        Mistake("flipped_kernel", lambda x, w, b=None: _multi(x, np.asarray(w)[..., ::-1, ::-1], b)),
+        Mistake("missing_bias", _nobias),
+        Mistake("bias_wrong_axis", _bias_on_width),
+        Mistake("bias_wrong_axis", _bias_on_batch),
+        Mistake("channels_not_summed", _first_channel),
+        Mistake("channels_not_summed", _channel_mean),
+        Mistake("short_output", lambda x, w, b=None: _multi(x, w, b)[..., :-1, :-1]),
+        Mistake("weights_cf", _weights_cf),
+    ],
+))
+
+
+# ----------------------------------------------------------------------------- parameter counts
+
+
+def _count_cases(rng, names: tuple[str, ...]):
+    for trial in range(10):
+        values = tuple(int(v) for v in rng.integers(1, 65, size=len(names)))
+        bias = bool(trial % 2)
+        label = ", ".join(f"{n}={v}" for n, v in zip(names, values, strict=True))
+        yield Case(f"random {trial}: {label}, bias={bias}", values, {"bias": bias})
+
+
+def _count_bad(names: tuple[str, ...]):
+    def cases(rng):
+        for bad in (0, -3):
+            values = [4] * len(names)
+            values[-1] = bad
+            label = ", ".join(f"{n}={v}" for n, v in zip(names, values, strict=True))
+            yield Case(f"non-positive size: {label}", tuple(values), raises=ValueError)
+    return cases
+
+
+CONV_NAMES = ("c_in", "c_out", "kh", "kw")
+register(Exercise(
+    name="conv_params",
+    reference="conv_params",
+    seed=2014,
+    atol=0.5,
+    groups=[
+        Group("the lecture's numbers", 1, lambda rng: iter([
+            Case("one 2x2 filter, one feature map, no bias", (1, 1, 2, 2), {"bias": False}),
+            Case("100 feature maps of 2x2 filters, no bias", (1, 100, 2, 2), {"bias": False}),
+            Case("64 filters of 3x3 over RGB, with bias", (3, 64, 3, 3), {}),
+        ])),
+        Group("random layers, with and without bias", 1,
+              lambda rng: _count_cases(rng, CONV_NAMES)),
+        Group("bad input raises ValueError", 0.5, _count_bad(CONV_NAMES)),
+    ],
+    mistakes=[
+        Mistake("params_no_bias", lambda c_in, c_out, kh, kw, bias=True: c_out * c_in * kh * kw),
+        Mistake("params_one_bias",
+                lambda c_in, c_out, kh, kw, bias=True: c_out * c_in * kh * kw + int(bias)),
+        Mistake("params_no_c_in",
+                lambda c_in, c_out, kh, kw, bias=True: c_out * (kh * kw + int(bias))),
+    ],
+))
+
+FC_NAMES = ("n_in", "n_out")
+register(Exercise(
+    name="fc_params",
+    reference="fc_params",
+    seed=2015,
+    atol=0.5,
+    groups=[
+        Group("fixed examples", 1, lambda rng: iter([
+            Case("200x200 image to 40,000 hidden units, with bias", (40_000, 40_000), {}),
+            Case("4096 to 1000 (AlexNet's last layer), with bias", (4096, 1000), {}),
+            Case("10 to 3, no bias", (10, 3), {"bias": False}),
+        ])),
+        Group("random layers, with and without bias", 1,
+              lambda rng: _count_cases(rng, FC_NAMES)),
+        Group("bad input raises ValueError", 0.5, _count_bad(FC_NAMES)),
+    ],
+    mistakes=[
+        Mistake("params_no_bias", lambda n_in, n_out, bias=True: n_in * n_out),
+        Mistake("params_one_bias", lambda n_in, n_out, bias=True: n_in * n_out + int(bias)),
+        Mistake("params_bias_per_input",
+                lambda n_in, n_out, bias=True: (n_out + int(bias)) * n_in),
+    ],
+))
+
+LC_NAMES = ("h_out", "w_out", "c_in", "c_out", "kh", "kw")
+register(Exercise(
+    name="locally_connected_params",
+    reference="locally_connected_params",
+    seed=2016,
+    atol=0.5,
+    groups=[
+        Group("fixed examples", 1, lambda rng: iter([
+            Case("200x200 outputs, 1 map of 10x10 fields on a gray image, with bias",
+                 (200, 200, 1, 1, 10, 10), {}),
+            Case("3x3 outputs, 2 maps of 2x2 fields on 3 channels, no bias",
+                 (3, 3, 3, 2, 2, 2), {"bias": False}),
+        ])),
+        Group("random layers, with and without bias", 1,
+              lambda rng: _count_cases(rng, LC_NAMES)),
+        Group("bad input raises ValueError", 0.5, _count_bad(LC_NAMES)),
+    ],
+    mistakes=[
+        Mistake("params_shared", lambda h_out, w_out, c_in, c_out, kh, kw, bias=True:
+                c_out * (c_in * kh * kw + int(bias))),
+        Mistake("params_bias_per_filter", lambda h_out, w_out, c_in, c_out, kh, kw, bias=True:
+                h_out * w_out * c_out * c_in * kh * kw + c_out * int(bias)),
+        Mistake("params_no_c_in", lambda h_out, w_out, c_in, c_out, kh, kw, bias=True:
+                h_out * w_out * c_out * (kh * kw + int(bias))),
+        Mistake("params_no_bias", lambda h_out, w_out, c_in, c_out, kh, kw, bias=True:
+                h_out * w_out * c_out * c_in * kh * kw),
+    ],
+))
+
+
+# ----------------------------------------------------------------------------- edge_kernel
+
+
+def _edge_images(rng):
+    """(flat, vertical edge, horizontal edge) 8x8 images with a random level and contrast."""
+    level, contrast = float(rng.uniform(-2, 2)), float(rng.uniform(0.5, 3))
+    col = int(rng.integers(2, 6))
+    flat = np.full((8, 8), level)
+    vertical = flat.copy()
+    vertical[:, col:] += contrast
+    return flat, vertical, vertical.T.copy()
+
+
+def _edge_property(images):
+    flat, vertical, horizontal = images
+
+    def check(K) -> str | None:
+        from autograder.feedback import as_plain_array
+
+        arr = as_plain_array(K)
+        if arr is None:
+            return f"edge_kernel must return a 3x3 numpy array, got {type(K).__name__}"
+        if arr.shape != (3, 3):
+            return f"expected a kernel of shape (3, 3), got {arr.shape}"
+        corr2d = _ref("corr2d")
+        scale = max(float(np.abs(arr).max()), 1e-12)
+        flat_resp = float(np.abs(corr2d(flat, arr)).max())
+        v_resp = float(np.abs(corr2d(vertical, arr)).max())
+        h_resp = float(np.abs(corr2d(horizontal, arr)).max())
+        if flat_resp > 1e-8 * scale * max(1.0, abs(flat[0, 0])):
+            return (f"on a flat 8x8 image (every pixel {flat[0, 0]:.3g}) the response is "
+                    f"{flat_resp:.3g}, not 0")
+        if v_resp < 1e-6 * scale:
+            return "a vertical edge (dark left part, bright right part) gives no response"
+        if h_resp > 0.25 * v_resp:
+            return (f"the response to a horizontal edge ({h_resp:.3g}) is more than a quarter of "
+                    f"the response to a vertical edge ({v_resp:.3g})")
+        return None
+    return check
+
+
+def _edge_cases(rng):
+    for trial in range(5):
+        images = _edge_images(rng)
+        yield Case(f"random {trial}: 8x8 flat, vertical-edge and horizontal-edge images "
+                   f"(level {images[0][0, 0]:.2f})", (), check=_edge_property(images))
+
+
+SOBEL_V = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
+register(Exercise(
+    name="edge_kernel",
+    reference="edge_kernel",
+    seed=2017,
+    groups=[Group("responds to vertical edges, not to flat regions or horizontal edges", 1,
+                  _edge_cases)],
+    mistakes=[
+        Mistake("horizontal_edges", lambda: SOBEL_V.T.copy()),
+        Mistake("horizontal_edges", lambda: np.array([[1.0, 1, 1], [0, 0, 0], [-1, -1, -1]])),
+        Mistake("not_zero_sum", lambda: np.full((3, 3), 1 / 9)),
+        Mistake("not_zero_sum", lambda: np.array([[0.0, 0, 0], [0, 1, 0], [0, 0, 0]])),
+    ],
+))
