@@ -33,9 +33,9 @@ VARIANTS = {
             'else np.einsum("ijab,ab->ij", np.lib.stride_tricks.sliding_window_view(X, K.T.shape), K.T)',
             "transposed_kernel"),
     "eve": ('return np.einsum("ijab,ab->ij", windows, K)[:-1, :-1]', "short_output"),
-    # correct, but warns on stderr from inside the graded call, as PyTorch often does
-    "frank": ('import warnings; warnings.warn("TracerWarning: harmless", UserWarning); ' + ONE_LINER,
-              None),
+    # correct, but writes a warning to stderr on every call, as PyTorch often does
+    "frank": ('import sys; print("UserWarning: TracerWarning: harmless", file=sys.stderr); '
+              + ONE_LINER, None),
 }
 
 
