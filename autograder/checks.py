@@ -147,35 +147,83 @@ def _describe_exception(name: str, exc: BaseException) -> str:
     return f"{name} raised {type(exc).__name__}: {exc}"
 
 
+@dataclass
+class Failure:
+    """A failing case, kept so that later cases can narrow down the likely mistake."""
+
+    case: Case
+    message: str | None  # complete feedback, for failures that need no comparison
+    got: Any = None
+    want: Any = None
+    variants: list[tuple[str, Any]] = field(default_factory=list)
+
+    def text(self, atol: float) -> str:
+        if self.message is not None:
+            return self.message
+        return f'case "{self.case.label}":\n' + (
+            diagnose(self.got, self.want, atol=atol, mistakes=self.variants) or "")
+
+
+def _variants(ex: Exercise, case: Case) -> list[tuple[str, Any]]:
+    out = []
+    for mistake in ex.mistakes:
+        value, err, _ = _call(mistake.variant, case)
+        if err is None and value is not None:
+            out.append((mistake.key, value))
+    return out
+
+
 def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
-               reference: Callable[..., Any]) -> str | None:
-    """None if the student's function passes ``case``, else the feedback for it."""
+               reference: Callable[..., Any]) -> Failure | None:
+    """None if the student's function passes ``case``, else the failure."""
     head = f'case "{case.label}":\n'
     got, exc, _ = _call(student, case)
     if case.raises is not None:
         if isinstance(exc, case.raises):
             return None
         if exc is None:
-            return head + f"  expected {case.raises.__name__}, but {ex.name} returned {describe(got)}\n"
-        return head + f"  expected {case.raises.__name__}; {_describe_exception(ex.name, exc)}\n"
+            return Failure(case, head + f"  expected {case.raises.__name__}, but {ex.name} "
+                           f"returned {describe(got)}\n")
+        return Failure(case, head + f"  expected {case.raises.__name__}; "
+                       f"{_describe_exception(ex.name, exc)}\n")
     if exc is not None:
-        return head + "  " + _describe_exception(ex.name, exc) + "\n"
+        return Failure(case, head + "  " + _describe_exception(ex.name, exc) + "\n")
     if case.check is not None:
         problem = case.check(got)
         if problem is None:
             return None
         likely = _likely(ex, case, got)
-        return head + f"  {problem}\n" + (f"  likely mistake: {likely}\n" if likely else "")
+        return Failure(case, head + f"  {problem}\n" + (
+            f"  likely mistake: {likely}\n" if likely else ""))
     want, ref_exc, _ = _call(reference, case)
     if ref_exc is not None:  # a broken case is the course's bug, never the student's
         raise RuntimeError(f"{ex.name}: the reference fails on {case.label}: {ref_exc!r}")
-    variants = []
-    for mistake in ex.mistakes:
-        out, err, _ = _call(mistake.variant, case)
-        if err is None and out is not None:
-            variants.append((mistake.key, out))
-    problem = diagnose(got, np.asarray(want), atol=ex.atol, mistakes=variants)
-    return None if problem is None else head + problem
+    want = np.asarray(want)
+    if diagnose(got, want, atol=ex.atol) is None:
+        return None
+    return Failure(case, None, got, want, _variants(ex, case))
+
+
+def _narrow(ex: Exercise, student: Callable[..., Any], failure: Failure,
+            later: list[Case]) -> None:
+    """Keep only the mistakes that also explain the student's output on the later cases."""
+    matching = {key for key, value in failure.variants
+                if diagnose(failure.got, np.asarray(value), atol=ex.atol) is None}
+    if len(matching) < 2:
+        return
+    for case in later:
+        if case.raises is not None or case.check is not None:
+            continue
+        got, exc, _ = _call(student, case)
+        if exc is not None:
+            continue
+        still = {key for key, value in _variants(ex, case)
+                 if key in matching and diagnose(got, np.asarray(value), atol=ex.atol) is None}
+        if still:
+            matching = still
+        if len(matching) == 1:
+            break
+    failure.variants = [(k, v) for k, v in failure.variants if k in matching]
 
 
 def _likely(ex: Exercise, case: Case, got: Any) -> str | None:
@@ -200,9 +248,11 @@ def run(ex: Exercise, student: Callable[..., Any], points: float) -> Report:
         if not callable(student):
             failure = f"{ex.name} is {describe(student)}, not a function.\n"
         else:
-            for case in cases:
-                failure = check_case(ex, student, case, reference)
-                if failure:
+            for position, case in enumerate(cases):
+                found = check_case(ex, student, case, reference)
+                if found is not None:
+                    _narrow(ex, student, found, cases[position + 1:])
+                    failure = found.text(ex.atol)
                     break
         results.append(GroupResult(group.name, 0.0 if failure else share, share, len(cases), failure))
     return Report(ex.name, results)

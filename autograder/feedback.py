@@ -49,6 +49,30 @@ MISTAKES: dict[str, str] = {
     "bottom); a vertical-edge detector changes from left to right: transpose it.",
     "not_zero_sum": "the entries do not sum to 0, so a flat region gives a non-zero response "
     "(a blur or an identity kernel does this).",
+    "size_no_padding": "the padding is left out of the output size: it is "
+    "(n - f + 2P) // S + 1, with P zeros on each side.",
+    "size_padding_once": "the padding is counted once; there are P zeros on each side, so 2P.",
+    "size_off_by_one": "the output size is off by one: (n - f + 2P) // S counts the steps "
+    "between windows; the number of windows is one more.",
+    "stride_ignored": "the stride is ignored: the window moves S pixels at a time, so "
+    "out[i, j] starts at row i * S and column j * S.",
+    "pad_all_axes": "the padding is applied to the N and C axes as well; pad only H and W: "
+    "np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))).",
+    "pad_one_side": "the padding is on one side only; P zeros go on both sides (top and bottom, "
+    "left and right).",
+    "pad_swapped": "the (ph, pw) tuple is read as (pw, ph): ph pads the rows (H), pw the columns "
+    "(W).",
+    "rf_strides_ignored": "the strides are ignored: after a stride-s layer, each step of the next "
+    "layer's kernel covers s input pixels, so layer l adds (k_l - 1) times the product of the "
+    "strides below it.",
+    "rf_own_stride": "each layer's own stride is applied to its kernel; only the strides of the "
+    "layers below it count.",
+    "rf_sum_kernels": "the kernel sizes are added; each layer adds k - 1, not k (one layer of "
+    "size k sees k pixels: 1 + (k - 1)).",
+    "im2col_order": "the rows of the columns matrix are ordered (kh, kw, C); they must follow the "
+    "weight layout (C, kh, kw), so that w.reshape(F, -1) @ cols is the convolution.",
+    "im2col_transposed": "the columns matrix is transposed: it is (N, C*kh*kw, H'*W'), one column "
+    "per output position.",
     "nan": "the result contains nan or inf where the expected result is finite.",
     "no_return": "the function returned None: did you forget the `return` statement?",
 }
@@ -136,12 +160,20 @@ def diagnose(
 
 def _match_mistake(arr: np.ndarray, mistakes: Mapping[str, Any] | Iterable[tuple[str, Any]],
                    atol: float) -> str | None:
+    """The explanation of every known mistake whose output equals ``arr`` (None if none does)."""
     pairs = mistakes.items() if isinstance(mistakes, Mapping) else mistakes
+    found: list[str] = []
     for description, variant in pairs:
         variant = np.asarray(variant)
         if variant.shape == arr.shape and np.allclose(arr, variant, rtol=0, atol=atol):
-            return MISTAKES.get(description, description)
-    return None
+            text = MISTAKES.get(description, description)
+            if text not in found:
+                found.append(text)
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0]
+    return "one of these (this case cannot tell them apart): " + " OR ".join(found)
 
 
 def _msg(want: np.ndarray, got: Any, detail: str, likely: str | None) -> str:

@@ -13,6 +13,14 @@ from solutions.convolution import (
     fc_params,
     locally_connected_params,
 )
+from solutions.padding_stride import (
+    conv2d,
+    conv2d_fast,
+    conv_output_size,
+    im2col,
+    pad2d,
+    receptive_field,
+)
 
 __all__ = [
     "corr2d",
@@ -21,4 +29,10 @@ __all__ = [
     "fc_params",
     "locally_connected_params",
     "edge_kernel",
+    "conv_output_size",
+    "pad2d",
+    "conv2d",
+    "receptive_field",
+    "im2col",
+    "conv2d_fast",
 ]

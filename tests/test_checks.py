@@ -286,3 +286,121 @@ def test_other_vertical_edge_detectors_are_accepted():
               np.array([[1.0, -1, 0], [1, -1, 0], [1, -1, 0]]),    # a 2-tap difference
               np.array([[0.5, 0, -0.5], [1, 0, -1], [0.5, 0, -0.5]])):
         assert grade("edge_kernel", lambda K=K: K, points=2) == 2
+
+
+# ----------------------------------------------------------------------------- notebook 02
+
+from solutions import conv2d as ref_conv2d  # noqa: E402
+from solutions import conv2d_fast, conv_output_size, im2col, pad2d, receptive_field  # noqa: E402
+
+
+def _pp(padding):
+    return (padding, padding) if np.ndim(padding) == 0 else tuple(padding)
+
+
+@pytest.mark.parametrize("student, mistake", [
+    (lambda n, f, stride=1, padding=0, strict=False: (n - f) // stride + 1, "size_no_padding"),
+    (lambda n, f, stride=1, padding=0, strict=False: (n - f + 2 * padding) // stride,
+     "size_off_by_one"),
+    (lambda n, f, stride=1, padding=0, strict=False: (n - f + padding) // stride + 1,
+     "size_padding_once"),
+    (lambda n, f, stride=1, padding=0, strict=False: n - f + 2 * padding + 1, "stride_ignored"),
+])
+def test_planted_output_size_mistakes_are_diagnosed(student, mistake, capsys):
+    assert grade("conv_output_size", student, points=2) < 2
+    assert MISTAKES[mistake] in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("student, mistake", [
+    (lambda x, padding: np.pad(x, _pp(padding)[0]), "pad_all_axes"),
+    (lambda x, padding: np.pad(x, ((0, 0), (0, 0), (0, _pp(padding)[0]), (0, _pp(padding)[1]))),
+     "pad_one_side"),
+    (lambda x, padding: np.pad(x, ((0, 0), (0, 0), (_pp(padding)[1],) * 2, (_pp(padding)[0],) * 2)),
+     "pad_swapped"),
+])
+def test_planted_pad2d_mistakes_are_diagnosed(student, mistake, capsys):
+    assert grade("pad2d", student, points=2) < 2
+    assert MISTAKES[mistake] in capsys.readouterr().out
+
+
+def _student_conv(x, w, b=None, stride=1, padding=0, *, mistake=None):
+    """A loop convolution written the way students write it, with one planted mistake."""
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    sh, sw = _pp(stride)
+    ph, pw = _pp(padding)
+    if mistake == "stride_ignored":
+        sh = sw = 1
+    if mistake == "pad_one_side":
+        xp = np.pad(x, ((0, 0), (0, 0), (ph, 0), (pw, 0)))
+    else:
+        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F_, _, KH, KW = w.shape
+    Ho, Wo = (xp.shape[2] - KH) // sh + 1, (xp.shape[3] - KW) // sw + 1
+    if mistake == "short_output":
+        Ho, Wo = Ho - 1, Wo - 1
+    out = np.zeros((x.shape[0], F_, Ho, Wo))
+    for i in range(Ho):
+        for j in range(Wo):
+            win = xp[:, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+            out[:, :, i, j] = np.einsum("ncab,fcab->nf", win, w)
+    return out if b is None else out + np.asarray(b)[None, :, None, None]
+
+
+@pytest.mark.parametrize("name", ["conv2d", "conv2d_fast"])
+@pytest.mark.parametrize("mistake", ["stride_ignored", "pad_one_side", "short_output"])
+def test_planted_conv2d_mistakes_are_diagnosed(name, mistake, capsys):
+    def student(x, w, b=None, stride=1, padding=0):
+        return _student_conv(x, w, b, stride, padding, mistake=mistake)
+
+    assert grade(name, student, points=4) < 4
+    assert MISTAKES[mistake] in capsys.readouterr().out
+
+
+def test_planted_student_conv_without_mistakes_passes(capsys):
+    # only the bad-input group fails: the planted student does not validate
+    assert grade("conv2d", _student_conv, points=4) >= 3.5
+
+
+def _im2col_khkwc(x, kh, kw, stride=1, padding=0):
+    x = np.pad(np.asarray(x, dtype=float), ((0, 0), (0, 0), (_pp(padding)[0],) * 2,
+                                            (_pp(padding)[1],) * 2))
+    sh, sw = _pp(stride)
+    win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    N, C, Ho, Wo = win.shape[:4]
+    return np.ascontiguousarray(win.transpose(0, 4, 5, 1, 2, 3)).reshape(N, C * kh * kw, Ho * Wo)
+
+
+def test_planted_im2col_order_mistake_is_diagnosed(capsys):
+    assert grade("im2col", _im2col_khkwc, points=3) < 3
+    assert MISTAKES["im2col_order"] in capsys.readouterr().out
+
+
+def test_planted_conv2d_fast_with_mismatched_im2col_order_is_diagnosed(capsys):
+    def student(x, w, b=None, stride=1, padding=0):
+        F_, C, KH, KW = np.shape(w)
+        cols = _im2col_khkwc(x, KH, KW, stride, padding)
+        ph, pw = _pp(padding)
+        sh, sw = _pp(stride)
+        Ho = (np.shape(x)[2] + 2 * ph - KH) // sh + 1
+        Wo = (np.shape(x)[3] + 2 * pw - KW) // sw + 1
+        out = np.matmul(np.asarray(w).reshape(F_, -1), cols).reshape(-1, F_, Ho, Wo)
+        return out if b is None else out + np.asarray(b)[None, :, None, None]
+
+    assert grade("conv2d_fast", student, points=3) < 3
+    assert MISTAKES["im2col_order"] in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("student, mistake", [
+    (lambda layers: 1 + sum(k - 1 for k, _ in layers), "rf_strides_ignored"),
+    (lambda layers: sum(k for k, _ in layers), "rf_sum_kernels"),
+])
+def test_planted_receptive_field_mistakes_are_diagnosed(student, mistake, capsys):
+    assert grade("receptive_field", student, points=1) < 1
+    assert MISTAKES[mistake] in capsys.readouterr().out
+
+
+def test_notebook_02_references_get_full_marks():
+    for name, fn, points in (("conv_output_size", conv_output_size, 2), ("pad2d", pad2d, 2),
+                             ("conv2d", ref_conv2d, 4), ("receptive_field", receptive_field, 1),
+                             ("im2col", im2col, 3), ("conv2d_fast", conv2d_fast, 3)):
+        assert grade(name, fn, points=points) == points, name

@@ -1,0 +1,310 @@
+"""Hidden checks for notebook 02, padding and stride."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.checks import Case, Exercise, Group, Mistake, register
+
+
+def _ref(name: str):
+    import solutions
+
+    return getattr(solutions, name)
+
+
+def _shape(a) -> str:
+    return "x".join(map(str, np.shape(a)))
+
+
+# ----------------------------------------------------------------------------- conv_output_size
+
+
+def _size_fixed(rng):
+    yield Case("lecture: 7x7 input, 3x3 filter, stride 1, pad 1", (7, 3), {"stride": 1, "padding": 1})
+    yield Case("ResNet stem: 224, 7x7, stride 2, pad 3", (224, 7), {"stride": 2, "padding": 3})
+    yield Case("7x7 input, 3x3 filter, stride 3 (floors)", (7, 3), {"stride": 3})
+    yield Case("32, 5x5 filter, no padding", (32, 5), {})
+
+
+def _size_random(rng):
+    for trial in range(15):
+        f, s, p = int(rng.integers(1, 8)), int(rng.integers(1, 4)), int(rng.integers(0, 4))
+        n = int(rng.integers(max(1, f - 2 * p), 40))
+        yield Case(f"random {trial}: n={n}, f={f}, stride={s}, padding={p}", (n, f),
+                   {"stride": s, "padding": p})
+
+
+def _size_bad(rng):
+    yield Case("strict: 7x7 input, 3x3 filter, stride 3 does not tile", (7, 3),
+               {"stride": 3, "strict": True}, raises=ValueError)
+    yield Case("filter larger than the padded input: n=4, f=7, padding=1", (4, 7), {"padding": 1},
+               raises=ValueError)
+    yield Case("stride 0", (7, 3), {"stride": 0}, raises=ValueError)
+    yield Case("negative size n=-5", (-5, 3), {}, raises=ValueError)
+
+
+register(Exercise(
+    name="conv_output_size",
+    reference="conv_output_size",
+    seed=2020,
+    atol=0.5,
+    groups=[
+        Group("the lecture's and ResNet's numbers", 1, _size_fixed),
+        Group("random sizes, strides and paddings", 1, _size_random),
+        Group("strict mode and bad input raise ValueError", 1, _size_bad),
+    ],
+    mistakes=[
+        Mistake("size_no_padding", lambda n, f, stride=1, padding=0, strict=False:
+                (n - f) // stride + 1),
+        Mistake("size_padding_once", lambda n, f, stride=1, padding=0, strict=False:
+                (n - f + padding) // stride + 1),
+        Mistake("size_off_by_one", lambda n, f, stride=1, padding=0, strict=False:
+                (n - f + 2 * padding) // stride),
+        Mistake("stride_ignored", lambda n, f, stride=1, padding=0, strict=False:
+                n - f + 2 * padding + 1),
+    ],
+))
+
+
+# ----------------------------------------------------------------------------- pad2d
+
+
+def _pad_random(rng, as_tuple: bool):
+    for trial in range(8):
+        x = rng.standard_normal(tuple(int(v) for v in rng.integers(1, 5, size=4)))
+        ph, pw = int(rng.integers(0, 4)), int(rng.integers(0, 4))
+        if not as_tuple:
+            pw = ph
+        if as_tuple and ph == pw:
+            pw = ph + 1
+        padding = (ph, pw) if as_tuple else ph
+        yield Case(f"random {trial}: x {_shape(x)}, padding={padding}", (x, padding))
+
+
+def _pad_bad(rng):
+    yield Case("x is 3-D: x 3x4x4, padding=1", (np.zeros((3, 4, 4)), 1), raises=ValueError)
+    yield Case("negative padding: x 1x1x3x3, padding=-1", (np.zeros((1, 1, 3, 3)), -1),
+               raises=ValueError)
+
+
+def _pad_all(x, padding):
+    ph, pw = (padding, padding) if np.ndim(padding) == 0 else padding
+    return np.pad(x, ((ph, ph), (ph, ph), (ph, ph), (pw, pw)))
+
+
+def _pad_one_side(x, padding):
+    ph, pw = (padding, padding) if np.ndim(padding) == 0 else padding
+    return np.pad(x, ((0, 0), (0, 0), (0, ph), (0, pw)))
+
+
+def _pad_one_side_before(x, padding):
+    ph, pw = (padding, padding) if np.ndim(padding) == 0 else padding
+    return np.pad(x, ((0, 0), (0, 0), (ph, 0), (pw, 0)))
+
+
+def _pad_swapped(x, padding):
+    ph, pw = (padding, padding) if np.ndim(padding) == 0 else padding
+    return np.pad(x, ((0, 0), (0, 0), (pw, pw), (ph, ph)))
+
+
+register(Exercise(
+    name="pad2d",
+    reference="pad2d",
+    seed=2021,
+    groups=[
+        Group("fixed example from the notebook", 1, lambda rng: iter([
+            Case("x 1x1x2x2 = [[1, 2], [3, 4]], padding=1",
+                 (np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), 1))])),
+        Group("random batches, int padding", 1, lambda rng: _pad_random(rng, as_tuple=False)),
+        Group("random batches, (ph, pw) padding", 1, lambda rng: _pad_random(rng, as_tuple=True)),
+        Group("bad input raises ValueError", 0.5, _pad_bad),
+    ],
+    mistakes=[
+        Mistake("pad_all_axes", _pad_all),
+        Mistake("pad_one_side", _pad_one_side),
+        Mistake("pad_one_side", _pad_one_side_before),
+        Mistake("pad_swapped", _pad_swapped),
+    ],
+))
+
+
+# ----------------------------------------------------------------------------- conv2d, conv2d_fast
+
+
+def _conv_random(rng, stride_pad: str):
+    for trial in range(8):
+        N, C, F = (int(v) for v in rng.integers(1, 4, size=3))
+        KH, KW = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        if stride_pad == "stride":
+            stride, padding = (int(rng.integers(2, 4)), int(rng.integers(1, 4))), 0
+        elif stride_pad == "padding":
+            stride, padding = 1, (int(rng.integers(1, 3)), int(rng.integers(0, 3)))
+        else:
+            stride, padding = int(rng.integers(2, 4)), int(rng.integers(1, 3))
+        H, W = KH + int(rng.integers(0, 8)), KW + int(rng.integers(0, 8))
+        x, w, b = rng.standard_normal((N, C, H, W)), rng.standard_normal((F, C, KH, KW)), \
+            rng.standard_normal(F)
+        yield Case(f"random {trial}: x {_shape(x)}, w {_shape(w)}, b ({F},), stride={stride}, "
+                   f"padding={padding}", (x, w, b), {"stride": stride, "padding": padding})
+
+
+def _conv_bad(rng):
+    yield Case("channel counts differ: x 1x3x5x5, w 2x2x3x3",
+               (np.zeros((1, 3, 5, 5)), np.zeros((2, 2, 3, 3))), raises=ValueError)
+    yield Case("kernel larger than the padded image: x 1x1x2x2, w 1x1x5x5, padding=1",
+               (np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 5, 5))), {"padding": 1}, raises=ValueError)
+    yield Case("stride 0", (np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 2, 2))), {"stride": 0},
+               raises=ValueError)
+
+
+VISIBLE_X = np.arange(16.0).reshape(1, 1, 4, 4)
+VISIBLE_W = np.ones((1, 1, 2, 2))
+
+
+def _conv_fixed(rng):
+    yield Case("x = arange(16) as 1x1x4x4, w = ones 1x1x2x2, stride=2",
+               (VISIBLE_X, VISIBLE_W), {"stride": 2})
+    yield Case("x = arange(16) as 1x1x4x4, w = ones 1x1x2x2, stride=2, padding=1",
+               (VISIBLE_X, VISIBLE_W), {"stride": 2, "padding": 1})
+
+
+def _conv_mistakes(name: str) -> list[Mistake]:
+    def ref(*args, **kwargs):
+        return _ref(name)(*args, **kwargs)
+
+    def no_stride(x, w, b=None, stride=1, padding=0):
+        return ref(x, w, b, stride=1, padding=padding)
+
+    def pad_one_side(x, w, b=None, stride=1, padding=0):
+        ph, pw = (padding, padding) if np.ndim(padding) == 0 else padding
+        return ref(np.pad(np.asarray(x), ((0, 0), (0, 0), (ph, 0), (pw, 0))), w, b, stride=stride)
+
+    def short(x, w, b=None, stride=1, padding=0):
+        return ref(x, w, b, stride=stride, padding=padding)[..., :-1, :-1]
+
+    def flipped(x, w, b=None, stride=1, padding=0):
+        return ref(x, np.asarray(w)[..., ::-1, ::-1], b, stride=stride, padding=padding)
+
+    def no_bias(x, w, b=None, stride=1, padding=0):
+        return ref(x, w, None, stride=stride, padding=padding)
+
+    return [Mistake("stride_ignored", no_stride),
+            Mistake("pad_one_side", pad_one_side), Mistake("short_output", short),
+            Mistake("flipped_kernel", flipped), Mistake("missing_bias", no_bias)]
+
+
+def _im2col_order_conv(x, w, b=None, stride=1, padding=0):
+    """conv2d_fast whose columns are ordered (kh, kw, C) while the weights stay (C, kh, kw)."""
+    w = np.asarray(w)
+    F, C, KH, KW = w.shape
+    w_eff = w.reshape(F, KH, KW, C).transpose(0, 3, 1, 2)
+    return _ref("conv2d_fast")(x, w_eff, b, stride=stride, padding=padding)
+
+
+for _name, _seed in (("conv2d", 2022), ("conv2d_fast", 2023)):
+    register(Exercise(
+        name=_name,
+        reference=_name,
+        seed=_seed,
+        groups=[
+            Group("fixed examples from the notebook", 1, _conv_fixed),
+            Group("random shapes with stride", 1, lambda rng: _conv_random(rng, "stride")),
+            Group("random shapes with padding", 1, lambda rng: _conv_random(rng, "padding")),
+            Group("random shapes with stride and padding", 1, lambda rng: _conv_random(rng, "both")),
+            Group("bad input raises ValueError", 0.5, _conv_bad),
+        ],
+        mistakes=_conv_mistakes(_name) + (
+            [Mistake("im2col_order", _im2col_order_conv)] if _name == "conv2d_fast" else []),
+    ))
+
+
+# ----------------------------------------------------------------------------- receptive_field
+
+
+def _rf_random(rng):
+    for trial in range(10):
+        depth = int(rng.integers(1, 7))
+        layers = [(int(rng.integers(1, 8)), int(rng.integers(1, 3))) for _ in range(depth)]
+        yield Case(f"random {trial}: layers={layers}", (layers,))
+
+
+def _rf_strides_ignored(layers):
+    return 1 + sum(k - 1 for k, _ in layers)
+
+
+def _rf_own_stride(layers):
+    r, jump = 1, 1
+    for k, s in layers:
+        jump *= s
+        r += (k - 1) * jump
+    return r
+
+
+register(Exercise(
+    name="receptive_field",
+    reference="receptive_field",
+    seed=2024,
+    atol=0.5,
+    groups=[
+        Group("stacks of 3x3 convolutions (the bridge to VGG)", 1, lambda rng: iter([
+            Case("two 3x3 stride-1 layers", ([(3, 1), (3, 1)],)),
+            Case("three 3x3 stride-1 layers", ([(3, 1)] * 3,)),
+            Case("no layers", ([],)),
+        ])),
+        Group("random stacks with strides", 1, _rf_random),
+        Group("bad layers raise ValueError", 0.5, lambda rng: iter([
+            Case("kernel 0: [(0, 1)]", ([(0, 1)],), raises=ValueError),
+            Case("stride 0: [(3, 1), (3, 0)]", ([(3, 1), (3, 0)],), raises=ValueError),
+        ])),
+    ],
+    mistakes=[
+        Mistake("rf_strides_ignored", _rf_strides_ignored),
+        Mistake("rf_own_stride", _rf_own_stride),
+        Mistake("rf_sum_kernels", lambda layers: sum(k for k, _ in layers)),
+    ],
+))
+
+
+# ----------------------------------------------------------------------------- im2col
+
+
+def _im2col_random(rng):
+    for trial in range(10):
+        N, C = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+        kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        stride = (int(rng.integers(1, 3)), int(rng.integers(1, 4)))
+        padding = int(rng.integers(0, 3))
+        x = rng.standard_normal((N, C, kh + int(rng.integers(0, 6)), kw + int(rng.integers(0, 6))))
+        yield Case(f"random {trial}: x {_shape(x)}, kh={kh}, kw={kw}, stride={stride}, "
+                   f"padding={padding}", (x, kh, kw), {"stride": stride, "padding": padding})
+
+
+def _im2col_ordered_khkwc(x, kh, kw, stride=1, padding=0):
+    cols = _ref("im2col")(x, kh, kw, stride=stride, padding=padding)
+    N, CKK, L = cols.shape
+    C = CKK // (kh * kw)
+    return cols.reshape(N, C, kh, kw, L).transpose(0, 2, 3, 1, 4).reshape(N, CKK, L)
+
+
+register(Exercise(
+    name="im2col",
+    reference="im2col",
+    seed=2025,
+    groups=[
+        Group("fixed example from the notebook", 1, lambda rng: iter([
+            Case("x = arange(18) as 1x2x3x3, kh = kw = 2", (np.arange(18.0).reshape(1, 2, 3, 3), 2, 2))
+        ])),
+        Group("random shapes, strides and paddings", 2, _im2col_random),
+    ],
+    mistakes=[
+        Mistake("im2col_order", _im2col_ordered_khkwc),
+        Mistake("im2col_transposed", lambda x, kh, kw, stride=1, padding=0: np.swapaxes(
+            _ref("im2col")(x, kh, kw, stride=stride, padding=padding), 1, 2)),
+        Mistake("stride_ignored", lambda x, kh, kw, stride=1, padding=0:
+                _ref("im2col")(x, kh, kw, stride=1, padding=padding)),
+        Mistake("pad_one_side", lambda x, kh, kw, stride=1, padding=0: _ref("im2col")(
+            np.pad(np.asarray(x), ((0, 0), (0, 0), (padding, 0), (padding, 0))), kh, kw,
+            stride=stride)),
+    ],
+))

@@ -1,0 +1,179 @@
+# Generated from source/02_padding_stride/02_padding_stride.ipynb by `make release`. Do not edit:
+# change the source notebook, then run `make release`.
+"""Reference solutions for notebook 02 — Padding and stride: output size, "same" padding, receptive field, convolution as one matrix multiply."""
+
+import numpy as np
+
+
+def _pair(value, name: str) -> tuple[int, int]:
+    """``value`` as a pair of ints: an int is used for both axes, an (h, w) pair as it is."""
+    pair = (value, value) if np.ndim(value) == 0 else tuple(value)
+    if len(pair) != 2 or any(isinstance(v, bool) or int(v) != v for v in pair):
+        raise ValueError(f"{name} must be an int or an (h, w) pair of ints, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _as_float(a) -> np.ndarray:
+    """Float arrays keep their precision (float32 stays float32); anything else becomes float64."""
+    a = np.asarray(a)
+    return a if a.dtype.kind == "f" else a.astype(np.float64)
+
+
+def _conv_geometry(x, w, b, stride, padding, name):
+    """Validate a convolution's arguments; return (sh, sw), (ph, pw), H', W'."""
+    if x.ndim != 4 or w.ndim != 4:
+        raise ValueError(
+            f"{name} expects x (N, C, H, W) and w (F, C, KH, KW), got x {x.shape} and w {w.shape}")
+    if x.shape[1] != w.shape[1]:
+        raise ValueError(
+            f"channel counts differ: x {x.shape} has C={x.shape[1]}, w {w.shape} has C={w.shape[1]}")
+    (sh, sw), (ph, pw) = _pair(stride, "stride"), _pair(padding, "padding")
+    KH, KW = w.shape[2:]
+    if KH > x.shape[2] + 2 * ph or KW > x.shape[3] + 2 * pw:
+        raise ValueError(f"kernel {KH}x{KW} of w {w.shape} is larger than the images of x "
+                         f"{x.shape} padded by {(ph, pw)}")
+    if b is not None and np.shape(b) != (w.shape[0],):
+        raise ValueError(f"b must have shape (F,) = ({w.shape[0]},) for w {w.shape}, got {np.shape(b)}")
+    return (sh, sw), (ph, pw), conv_output_size(x.shape[2], KH, sh, ph), conv_output_size(
+        x.shape[3], KW, sw, pw)
+
+
+def conv_output_size(n: int, f: int, stride: int = 1, padding: int = 0, strict: bool = False) -> int:
+    """Number of positions of a window along one axis of a convolution or pooling layer.
+
+    n: input size; f: filter size; stride: S >= 1; padding: P >= 0 zeros on each side.
+    Returns out = (n - f + 2P) // S + 1 (floored, as PyTorch does).
+    strict=True raises ValueError unless S divides n - f + 2P, the lecture's rule.
+
+    EXAMPLE:
+        >>> conv_output_size(7, 3, stride=1, padding=1)     # the lecture: size kept
+        7
+        >>> conv_output_size(224, 7, stride=2, padding=3)   # ResNet's stem
+        112
+    """
+    for name, v, low in (("n", n, 1), ("f", f, 1), ("stride", stride, 1), ("padding", padding, 0)):
+        if isinstance(v, bool) or int(v) != v or v < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
+    span = n + 2 * padding - f
+    if span < 0:
+        raise ValueError(
+            f"filter size {f} is larger than the padded input {n} + 2*{padding} = {n + 2 * padding}")
+    if strict and span % stride:
+        raise ValueError(
+            f"stride {stride} does not tile the input: (n - f + 2P) / S = ({n} - {f} + 2*{padding}) "
+            f"/ {stride} = {span / stride:g} is not an integer")
+    return int(span // stride + 1)
+
+
+def pad2d(x: np.ndarray, padding: int | tuple[int, int]) -> np.ndarray:
+    """Zero-pad the spatial axes of a batch of images.
+
+    x: (N, C, H, W); padding: P or (ph, pw).
+    Returns xpad: (N, C, H + 2ph, W + 2pw) with x in the middle and zeros around it.
+
+    EXAMPLE:
+        >>> pad2d(np.ones((1, 1, 1, 2)), (1, 0))[0, 0]
+        array([[0., 0.],
+               [1., 1.],
+               [0., 0.]])
+    """
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise ValueError(f"pad2d expects x of shape (N, C, H, W), got {x.shape}")
+    ph, pw = _pair(padding, "padding")
+    if ph < 0 or pw < 0:
+        raise ValueError(f"padding must be >= 0, got {(ph, pw)}")
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+
+
+def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
+           stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0) -> np.ndarray:
+    """Convolution (cross-correlation) with stride and zero padding, one window at a time.
+
+    x: (N, C, H, W); w: (F, C, KH, KW); b: (F,) or None; stride S or (sh, sw); padding P or (ph, pw).
+    Returns out: (N, F, H', W'), float64, H' = (H + 2ph - KH) // sh + 1, W' = (W + 2pw - KW) // sw + 1,
+        out[n, f, i, j] = sum_{c,a,b} xpad[n, c, i*sh + a, j*sw + b] * w[f, c, a, b] + b[f]
+
+    EXAMPLE:
+        >>> conv2d(np.arange(16.0).reshape(1, 1, 4, 4), np.ones((1, 1, 2, 2)), stride=2)
+        array([[[[10., 18.],
+                 [42., 50.]]]])
+    """
+    x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
+    (sh, sw), (ph, pw), Ho, Wo = _conv_geometry(x, w, b, stride, padding, "conv2d")
+    KH, KW = w.shape[2:]
+    xpad = pad2d(x, (ph, pw))
+    out = np.zeros((x.shape[0], w.shape[0], Ho, Wo))
+    for i in range(Ho):
+        for j in range(Wo):
+            window = xpad[:, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+            out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3]))
+    if b is not None:
+        out += np.asarray(b, dtype=np.float64)[None, :, None, None]
+    return out
+
+
+def receptive_field(layers: list[tuple[int, int]]) -> int:
+    """Side of the input region seen by one unit of the top layer of a stack.
+
+    layers: [(k_1, s_1), (k_2, s_2), ...] from the input upwards.
+    Returns r = 1 + sum_l (k_l - 1) * J_l, with J_l the product of the strides below layer l.
+
+    EXAMPLE:
+        >>> receptive_field([(3, 1), (3, 1)])      # two 3x3 convolutions see 5x5
+        5
+    """
+    r, jump = 1, 1
+    for index, layer in enumerate(layers):
+        k, s = layer
+        if int(k) != k or int(s) != s or k < 1 or s < 1:
+            raise ValueError(f"layer {index}: (kernel, stride) must be positive integers, got {layer!r}")
+        r += (k - 1) * jump
+        jump *= s
+    return int(r)
+
+
+def im2col(x: np.ndarray, kh: int, kw: int, stride: int | tuple[int, int] = 1,
+           padding: int | tuple[int, int] = 0) -> np.ndarray:
+    """All the windows a convolution reads, one per column (the layout of torch's F.unfold).
+
+    x: (N, C, H, W); window kh x kw; stride S or (sh, sw); padding P or (ph, pw).
+    Returns cols: (N, C*kh*kw, H'*W'), H' = (H + 2ph - kh) // sh + 1, W' likewise, with
+        cols[n, c*kh*kw + a*kw + b, i*W' + j] = xpad[n, c, i*sh + a, j*sw + b]
+
+    EXAMPLE:
+        >>> im2col(np.arange(18.0).reshape(1, 2, 3, 3), 2, 2)[0, :, 0]   # window (0, 0)
+        array([ 0.,  1.,  3.,  4.,  9., 10., 12., 13.])
+    """
+    x = _as_float(x)
+    if x.ndim != 4:
+        raise ValueError(f"im2col expects x of shape (N, C, H, W), got {x.shape}")
+    (sh, sw), (ph, pw) = _pair(stride, "stride"), _pair(padding, "padding")
+    Ho = conv_output_size(x.shape[2], kh, sh, ph)
+    Wo = conv_output_size(x.shape[3], kw, sw, pw)
+    N, C = x.shape[:2]
+    windows = np.lib.stride_tricks.sliding_window_view(pad2d(x, (ph, pw)), (kh, kw), axis=(2, 3))
+    windows = windows[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
+    return np.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3)).reshape(N, C * kh * kw, Ho * Wo)
+
+
+def conv2d_fast(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
+                stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0) -> np.ndarray:
+    """conv2d as one matrix multiply per image: out[n] = w.reshape(F, -1) @ im2col(x)[n].
+
+    x: (N, C, H, W); w: (F, C, KH, KW); b: (F,) or None; stride S or (sh, sw); padding P or (ph, pw).
+    Returns out: (N, F, H', W') in the inputs' float dtype, equal to conv2d(x, w, b, stride, padding).
+
+    EXAMPLE:
+        >>> x, w = np.random.rand(2, 3, 8, 8), np.random.rand(4, 3, 3, 3)
+        >>> np.allclose(conv2d_fast(x, w, stride=2, padding=1), conv2d(x, w, stride=2, padding=1))
+        True
+    """
+    x, w = _as_float(x), _as_float(w)
+    _, _, Ho, Wo = _conv_geometry(x, w, b, stride, padding, "conv2d_fast")
+    F = w.shape[0]
+    cols = im2col(x, w.shape[2], w.shape[3], stride, padding)
+    out = np.matmul(w.reshape(F, -1), cols).reshape(x.shape[0], F, Ho, Wo)
+    if b is not None:
+        out += np.asarray(b, dtype=out.dtype)[None, :, None, None]
+    return out
