@@ -63,3 +63,13 @@ def test_make_lab_serves_the_course_headless(root):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def test_conv_benchmark_runs_and_reports_every_layer(root):
+    proc = subprocess.run([sys.executable, "bench/conv.py", "--reps", "1"], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if line.rstrip().endswith(tuple("0123456789"))
+            and " ms " in line]
+    assert len(rows) == 6, proc.stdout  # 3 layers x 2 dtypes
+    assert "worst float32 ratio" in proc.stdout
