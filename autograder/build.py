@@ -35,6 +35,7 @@ NOTEBOOKS_DIR = "notebooks"
 SOLUTIONS_DIR = "solutions"
 EXPORT_TAG = "export"
 STAMP_KEY = "cnn_course"
+FIRST_PARTY = ("autograder", "coursekit", "solutions")
 
 _ALLOWED_TOP_LEVEL = (
     ast.Import,
@@ -170,7 +171,11 @@ def export_module(nb_src: SourceNotebook, root: Path) -> tuple[str, list[str]]:
         imports += [line for line in chunk_imports if line not in imports]
         if rest:
             body.append(rest)
-    text = header + "\n" + "\n".join(imports) + "\n\n\n" + "\n\n\n".join(body) + "\n"
+    # isort's grouping: third-party imports, a blank line, then the course's own packages
+    own = [line for line in imports if line.split()[1].split(".")[0] in FIRST_PARTY]
+    third = [line for line in imports if line not in own]
+    import_block = "\n\n".join(block for block in ("\n".join(third), "\n".join(own)) if block)
+    text = header + "\n" + import_block + "\n\n\n" + "\n\n\n".join(body) + "\n"
     names = [n for chunk in body for n in _public_names(chunk)]
     return text, names
 

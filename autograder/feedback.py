@@ -73,6 +73,20 @@ MISTAKES: dict[str, str] = {
     "weight layout (C, kh, kw), so that w.reshape(F, -1) @ cols is the convolution.",
     "im2col_transposed": "the columns matrix is transposed: it is (N, C*kh*kw, H'*W'), one column "
     "per output position.",
+    "pool_across_channels": "the pooling mixes channels; each channel is pooled on its own, "
+    "so the output keeps all C channels (D2 = D1).",
+    "pool_wh": "kernel_size (or stride, padding) is read as (width, height); a pair is "
+    "(rows, columns) = (kh, kw), as in PyTorch.",
+    "max_pad_zero": "max pooling pads with zeros; it must pad with -inf, so that a padded cell is "
+    "never the maximum (np.pad(..., constant_values=-np.inf)).",
+    "avg_exclude_pad": "the padded zeros are left out of the count; like PyTorch's default "
+    "(count_include_pad=True), divide every window by kh * kw.",
+    "avg_wrong_count": "the mean divides by the wrong count: a kh x kw window holds kh * kw values.",
+    "gap_keepdims": "the output keeps the spatial axes, (N, C, 1, 1); global average pooling "
+    "returns (N, C).",
+    "gap_all_axes": "the channels are averaged too; average over H and W only, one number per "
+    "channel.",
+    "gap_wrong_axes": "the mean is over the wrong axes; in NCHW the spatial axes are 2 and 3.",
     "nan": "the result contains nan or inf where the expected result is finite.",
     "no_return": "the function returned None: did you forget the `return` statement?",
 }

@@ -21,6 +21,11 @@ from solutions.padding_stride import (
     pad2d,
     receptive_field,
 )
+from solutions.pooling import (
+    avg_pool2d,
+    global_avg_pool2d,
+    max_pool2d,
+)
 
 __all__ = [
     "corr2d",
@@ -35,4 +40,7 @@ __all__ = [
     "receptive_field",
     "im2col",
     "conv2d_fast",
+    "max_pool2d",
+    "avg_pool2d",
+    "global_avg_pool2d",
 ]

@@ -4,19 +4,7 @@
 
 import numpy as np
 
-
-def _pair(value, name: str) -> tuple[int, int]:
-    """``value`` as a pair of ints: an int is used for both axes, an (h, w) pair as it is."""
-    pair = (value, value) if np.ndim(value) == 0 else tuple(value)
-    if len(pair) != 2 or any(isinstance(v, bool) or int(v) != v for v in pair):
-        raise ValueError(f"{name} must be an int or an (h, w) pair of ints, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
-def _as_float(a) -> np.ndarray:
-    """Float arrays keep their precision (float32 stays float32); anything else becomes float64."""
-    a = np.asarray(a)
-    return a if a.dtype.kind == "f" else a.astype(np.float64)
+from coursekit.arrays import as_float, pair
 
 
 def _conv_geometry(x, w, b, stride, padding, name):
@@ -27,7 +15,7 @@ def _conv_geometry(x, w, b, stride, padding, name):
     if x.shape[1] != w.shape[1]:
         raise ValueError(
             f"channel counts differ: x {x.shape} has C={x.shape[1]}, w {w.shape} has C={w.shape[1]}")
-    (sh, sw), (ph, pw) = _pair(stride, "stride"), _pair(padding, "padding")
+    (sh, sw), (ph, pw) = pair(stride, "stride"), pair(padding, "padding")
     KH, KW = w.shape[2:]
     if KH > x.shape[2] + 2 * ph or KW > x.shape[3] + 2 * pw:
         raise ValueError(f"kernel {KH}x{KW} of w {w.shape} is larger than the images of x "
@@ -80,7 +68,7 @@ def pad2d(x: np.ndarray, padding: int | tuple[int, int]) -> np.ndarray:
     x = np.asarray(x)
     if x.ndim != 4:
         raise ValueError(f"pad2d expects x of shape (N, C, H, W), got {x.shape}")
-    ph, pw = _pair(padding, "padding")
+    ph, pw = pair(padding, "padding")
     if ph < 0 or pw < 0:
         raise ValueError(f"padding must be >= 0, got {(ph, pw)}")
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
@@ -145,10 +133,10 @@ def im2col(x: np.ndarray, kh: int, kw: int, stride: int | tuple[int, int] = 1,
         >>> im2col(np.arange(18.0).reshape(1, 2, 3, 3), 2, 2)[0, :, 0]   # window (0, 0)
         array([ 0.,  1.,  3.,  4.,  9., 10., 12., 13.])
     """
-    x = _as_float(x)
+    x = as_float(x)
     if x.ndim != 4:
         raise ValueError(f"im2col expects x of shape (N, C, H, W), got {x.shape}")
-    (sh, sw), (ph, pw) = _pair(stride, "stride"), _pair(padding, "padding")
+    (sh, sw), (ph, pw) = pair(stride, "stride"), pair(padding, "padding")
     Ho = conv_output_size(x.shape[2], kh, sh, ph)
     Wo = conv_output_size(x.shape[3], kw, sw, pw)
     N, C = x.shape[:2]
@@ -169,7 +157,7 @@ def conv2d_fast(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
         >>> np.allclose(conv2d_fast(x, w, stride=2, padding=1), conv2d(x, w, stride=2, padding=1))
         True
     """
-    x, w = _as_float(x), _as_float(w)
+    x, w = as_float(x), as_float(w)
     _, _, Ho, Wo = _conv_geometry(x, w, b, stride, padding, "conv2d_fast")
     F = w.shape[0]
     cols = im2col(x, w.shape[2], w.shape[3], stride, padding)

@@ -404,3 +404,84 @@ def test_notebook_02_references_get_full_marks():
                              ("conv2d", ref_conv2d, 4), ("receptive_field", receptive_field, 1),
                              ("im2col", im2col, 3), ("conv2d_fast", conv2d_fast, 3)):
         assert grade(name, fn, points=points) == points, name
+
+
+# ----------------------------------------------------------------------------- notebook 03
+
+from solutions import avg_pool2d, global_avg_pool2d, max_pool2d  # noqa: E402
+
+
+def _student_pool(x, kernel_size, stride=None, padding=0, *, reduce="max", mistake=None):
+    """Pooling with loops, written the way students write it, with one planted mistake."""
+    x = np.asarray(x, dtype=float)
+    kh, kw = _pp(kernel_size)
+    sh, sw = _pp(kernel_size if stride is None else stride)
+    ph, pw = _pp(padding)
+    if mistake == "pool_wh":
+        kh, kw, sh, sw, ph, pw = kw, kh, sw, sh, pw, ph
+    if mistake == "stride_ignored":
+        sh = sw = 1
+    fill = -np.inf if reduce == "max" and mistake != "max_pad_zero" else 0.0
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    Ho, Wo = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    N, C = x.shape[:2]
+    out = np.zeros((N, C, Ho, Wo))
+    for i in range(Ho):
+        for j in range(Wo):
+            win = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+            if mistake == "pool_across_channels":
+                value = win.max(axis=(1, 2, 3)) if reduce == "max" else win.mean(axis=(1, 2, 3))
+                out[:, :, i, j] = value[:, None]
+            elif reduce == "max":
+                out[:, :, i, j] = win.max(axis=(2, 3))
+            elif mistake == "avg_wrong_count":
+                out[:, :, i, j] = win.sum(axis=(2, 3)) / (kh + kw)
+            else:
+                out[:, :, i, j] = win.mean(axis=(2, 3))
+    return out
+
+
+@pytest.mark.parametrize("reduce", ["max", "avg"])
+@pytest.mark.parametrize("mistake", ["pool_across_channels", "stride_ignored", "pool_wh"])
+def test_planted_pooling_mistakes_are_diagnosed(reduce, mistake, capsys):
+    def student(x, kernel_size, stride=None, padding=0):
+        return _student_pool(x, kernel_size, stride, padding, reduce=reduce, mistake=mistake)
+
+    name = f"{reduce}_pool2d"
+    assert grade(name, student, points=4) < 4
+    assert MISTAKES[mistake] in capsys.readouterr().out
+
+
+def test_planted_average_with_wrong_count_is_diagnosed(capsys):
+    def student(x, kernel_size, stride=None, padding=0):
+        return _student_pool(x, kernel_size, stride, padding, reduce="avg", mistake="avg_wrong_count")
+
+    assert grade("avg_pool2d", student, points=3) < 3
+    assert MISTAKES["avg_wrong_count"] in capsys.readouterr().out
+
+
+def test_planted_max_pool_padding_with_zeros_is_diagnosed(capsys):
+    def student(x, kernel_size, stride=None, padding=0):
+        return _student_pool(x, kernel_size, stride, padding, mistake="max_pad_zero")
+
+    assert grade("max_pool2d", student, points=4) < 4
+    assert MISTAKES["max_pad_zero"] in capsys.readouterr().out
+
+
+def test_planted_student_pooling_without_mistakes_loses_only_validation():
+    assert grade("max_pool2d", _student_pool, points=4) >= 3.5
+
+
+@pytest.mark.parametrize("student, mistake", [
+    (lambda x: np.asarray(x).mean(axis=(2, 3), keepdims=True), "gap_keepdims"),
+    (lambda x: np.asarray(x).mean(axis=(1, 2, 3)), "gap_all_axes"),
+])
+def test_planted_global_pool_mistakes_are_diagnosed(student, mistake, capsys):
+    assert grade("global_avg_pool2d", student, points=1) < 1
+    assert MISTAKES[mistake] in capsys.readouterr().out
+
+
+def test_notebook_03_references_get_full_marks():
+    assert grade("max_pool2d", max_pool2d, points=4) == 4
+    assert grade("avg_pool2d", avg_pool2d, points=3) == 3
+    assert grade("global_avg_pool2d", global_avg_pool2d, points=1) == 1

@@ -1,0 +1,160 @@
+"""Hidden checks for notebook 03, pooling."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.checks import Case, Exercise, Group, Mistake, register
+
+
+def _ref(name: str):
+    import solutions
+
+    return getattr(solutions, name)
+
+
+def _shape(a) -> str:
+    return "x".join(map(str, np.shape(a)))
+
+
+def _pp(v):
+    return (v, v) if np.ndim(v) == 0 else tuple(v)
+
+
+GRID = np.arange(16.0).reshape(1, 1, 4, 4)
+
+
+def _pool_fixed(rng):
+    yield Case("4x4 grid, kernel_size=2", (GRID, 2))
+    yield Case("4x4 grid, kernel_size=3, stride=1 (overlapping)", (GRID, 3), {"stride": 1})
+    yield Case("4x4 grid, kernel_size=(2, 1)", (GRID, (2, 1)))
+
+
+def _pool_random(rng, kind: str):
+    for trial in range(10):
+        N, C = int(rng.integers(1, 3)), int(rng.integers(2, 4))
+        kh, kw = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+        if kind == "square":
+            kw = kh
+        if kind == "nonsquare" and kh == kw:
+            kw = kh % 4 + 1
+        kwargs: dict = {}
+        if kind == "overlap":
+            kwargs["stride"] = (int(rng.integers(1, kh + 1)), int(rng.integers(1, kw + 1)))
+        if kind == "padding":
+            kwargs["padding"] = (int(rng.integers(0, kh // 2 + 1)), int(rng.integers(0, kw // 2 + 1)))
+            kwargs["stride"] = int(rng.integers(1, 3))
+        H, W = kh + int(rng.integers(0, 8)), kw + int(rng.integers(0, 8))
+        x = rng.standard_normal((N, C, H, W))
+        label = f"random {trial}: x {_shape(x)}, kernel_size={(kh, kw)}" + "".join(
+            f", {k}={v}" for k, v in kwargs.items())
+        yield Case(label, (x, (kh, kw)), kwargs)
+
+
+def _pool_bad(rng):
+    yield Case("window larger than the input: x 1x1x3x3, kernel_size=4", (np.zeros((1, 1, 3, 3)), 4),
+               raises=ValueError)
+    yield Case("padding more than half the window: kernel_size=2, padding=2",
+               (np.zeros((1, 1, 6, 6)), 2), {"padding": 2}, raises=ValueError)
+    yield Case("x is 3-D: x 1x4x4", (np.zeros((1, 4, 4)), 2), raises=ValueError)
+
+
+def _groups():
+    return [
+        Group("fixed examples from the notebook", 1, _pool_fixed),
+        Group("random square windows", 1, lambda rng: _pool_random(rng, "square")),
+        Group("random non-square windows", 1, lambda rng: _pool_random(rng, "nonsquare")),
+        Group("random overlapping windows (stride < window)", 1,
+              lambda rng: _pool_random(rng, "overlap")),
+        Group("random padded windows", 1, lambda rng: _pool_random(rng, "padding")),
+        Group("bad input raises ValueError", 0.5, _pool_bad),
+    ]
+
+
+def _common_mistakes(name: str) -> list[Mistake]:
+    def ref(*a, **k):
+        return _ref(name)(*a, **k)
+
+    def across_channels(x, kernel_size, stride=None, padding=0):
+        x = np.asarray(x, dtype=float)
+        squash = x.max(axis=1, keepdims=True) if name == "max_pool2d" else x.mean(axis=1, keepdims=True)
+        out = ref(squash, kernel_size, stride, padding)
+        return np.repeat(out, x.shape[1], axis=1)
+
+    def across_channels_one(x, kernel_size, stride=None, padding=0):
+        return across_channels(x, kernel_size, stride, padding)[:, :1]
+
+    def stride_one(x, kernel_size, stride=None, padding=0):
+        return ref(x, kernel_size, 1, padding)
+
+    def wh(x, kernel_size, stride=None, padding=0):
+        kh, kw = _pp(kernel_size)
+        s = None if stride is None else _pp(stride)[::-1]
+        return ref(x, (kw, kh), s, _pp(padding)[::-1])
+
+    return [Mistake("pool_across_channels", across_channels),
+            Mistake("pool_across_channels", across_channels_one),
+            Mistake("stride_ignored", stride_one), Mistake("pool_wh", wh)]
+
+
+def _max_pad_zero(x, kernel_size, stride=None, padding=0):
+    ph, pw = _pp(padding)
+    xp = np.pad(np.asarray(x, dtype=float), ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    return _ref("max_pool2d")(xp, kernel_size, stride, 0)
+
+
+def _avg_exclude_pad(x, kernel_size, stride=None, padding=0):
+    ref = _ref("avg_pool2d")
+    kh, kw = _pp(kernel_size)
+    counts = ref(np.ones_like(np.asarray(x, dtype=float)), kernel_size, stride, padding) * kh * kw
+    return ref(x, kernel_size, stride, padding) * kh * kw / counts
+
+
+def _avg_divide_by_kh(x, kernel_size, stride=None, padding=0):
+    return _ref("avg_pool2d")(x, kernel_size, stride, padding) * _pp(kernel_size)[1]
+
+
+def _avg_divide_by_k_plus(x, kernel_size, stride=None, padding=0):
+    kh, kw = _pp(kernel_size)
+    return _ref("avg_pool2d")(x, kernel_size, stride, padding) * kh * kw / (kh + kw)
+
+
+register(Exercise(
+    name="max_pool2d", reference="max_pool2d", seed=2030, groups=_groups(),
+    mistakes=_common_mistakes("max_pool2d") + [Mistake("max_pad_zero", _max_pad_zero)],
+))
+
+register(Exercise(
+    name="avg_pool2d", reference="avg_pool2d", seed=2031, groups=_groups(),
+    mistakes=_common_mistakes("avg_pool2d") + [
+        Mistake("avg_exclude_pad", _avg_exclude_pad),
+        Mistake("avg_wrong_count", _avg_divide_by_kh),
+        Mistake("avg_wrong_count", _avg_divide_by_k_plus),
+    ],
+))
+
+
+def _gap_random(rng):
+    for trial in range(8):
+        x = rng.standard_normal(tuple(int(v) for v in rng.integers(1, 7, size=4)))
+        yield Case(f"random {trial}: x {_shape(x)}", (x,))
+
+
+register(Exercise(
+    name="global_avg_pool2d",
+    reference="global_avg_pool2d",
+    seed=2032,
+    groups=[
+        Group("fixed example from the notebook", 1, lambda rng: iter([
+            Case("x 1x2x2x2 = arange(8)", (np.arange(8.0).reshape(1, 2, 2, 2),))])),
+        Group("random batches", 2, _gap_random),
+        Group("bad input raises ValueError", 0.5, lambda rng: iter([
+            Case("x is 3-D: x 2x3x3", (np.zeros((2, 3, 3)),), raises=ValueError)])),
+    ],
+    mistakes=[
+        Mistake("gap_keepdims", lambda x: np.asarray(x, dtype=float).mean(axis=(2, 3), keepdims=True)),
+        Mistake("gap_all_axes", lambda x: np.asarray(x, dtype=float).mean(axis=(1, 2, 3))),
+        Mistake("gap_wrong_axes", lambda x: np.asarray(x, dtype=float).mean(axis=(1, 2))),
+        Mistake("gap_wrong_axes", lambda x: np.asarray(x, dtype=float).mean(axis=(1, 3))),
+    ],
+))

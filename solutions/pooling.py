@@ -1,0 +1,84 @@
+# Generated from source/03_pooling/03_pooling.ipynb by `make release`. Do not edit:
+# change the source notebook, then run `make release`.
+"""Reference solutions for notebook 03 — Pooling: max and average, overlapping windows, global average pooling, small shifts."""
+
+import numpy as np
+
+from coursekit.arrays import as_float, pair
+
+
+def _pool_geometry(x, kernel_size, stride, padding, name):
+    """Validate a pooling layer's arguments; return (kh, kw), (sh, sw), (ph, pw), H', W'."""
+    if np.ndim(x) != 4:
+        raise ValueError(f"{name} expects x of shape (N, C, H, W), got {np.shape(x)}")
+    kh, kw = pair(kernel_size, "kernel_size")
+    sh, sw = pair(kernel_size if stride is None else stride, "stride")
+    ph, pw = pair(padding, "padding")
+    if min(kh, kw, sh, sw) < 1 or min(ph, pw) < 0:
+        raise ValueError(f"{name}: kernel_size and stride must be >= 1 and padding >= 0, got "
+                         f"kernel_size={(kh, kw)}, stride={(sh, sw)}, padding={(ph, pw)}")
+    if ph > kh // 2 or pw > kw // 2:
+        raise ValueError(f"{name}: padding {(ph, pw)} is more than half the window {(kh, kw)}; "
+                         "such a window could see only padding (PyTorch rejects it too)")
+    H, W = np.shape(x)[2:]
+    if kh > H + 2 * ph or kw > W + 2 * pw:
+        raise ValueError(f"{name}: window {(kh, kw)} is larger than the input {np.shape(x)} "
+                         f"padded by {(ph, pw)}")
+    return (kh, kw), (sh, sw), (ph, pw), (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
+
+
+def max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+               padding: int | tuple[int, int] = 0) -> np.ndarray:
+    """Max pooling over each channel of a batch.
+
+    x: (N, C, H, W); kernel_size F or (kh, kw); stride S or (sh, sw), default kernel_size;
+    padding P or (ph, pw), at most half the window, filled with -inf.
+    Returns out: (N, C, H', W'), H' = (H + 2ph - kh) // sh + 1, W' = (W + 2pw - kw) // sw + 1,
+        out[n, c, i, j] = max of xpad[n, c, i*sh : i*sh + kh, j*sw : j*sw + kw]
+
+    EXAMPLE:
+        >>> max_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2)
+        array([[[[ 5.,  7.],
+                 [13., 15.]]]])
+    """
+    x = as_float(x)
+    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_geometry(x, kernel_size, stride, padding, "max_pool2d")
+    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    windows = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
+    return windows[:, :, ::sh, ::sw][:, :, :Ho, :Wo].max(axis=(4, 5))
+
+
+def avg_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+               padding: int | tuple[int, int] = 0) -> np.ndarray:
+    """Average pooling over each channel of a batch (zero padding counted in the mean).
+
+    x: (N, C, H, W); kernel_size F or (kh, kw); stride S or (sh, sw), default kernel_size;
+    padding P or (ph, pw), at most half the window, filled with 0.
+    Returns out: (N, C, H', W') with the sizes of max_pool2d,
+        out[n, c, i, j] = sum of xpad[n, c, i*sh : i*sh + kh, j*sw : j*sw + kw] / (kh * kw)
+
+    EXAMPLE:
+        >>> avg_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2)
+        array([[[[ 2.5,  4.5],
+                 [10.5, 12.5]]]])
+    """
+    x = as_float(x)
+    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_geometry(x, kernel_size, stride, padding, "avg_pool2d")
+    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    windows = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
+    return windows[:, :, ::sh, ::sw][:, :, :Ho, :Wo].mean(axis=(4, 5))
+
+
+def global_avg_pool2d(x: np.ndarray) -> np.ndarray:
+    """Global average pooling: the mean of every feature map.
+
+    x: (N, C, H, W). Returns out: (N, C), out[n, c] = mean over (h, w) of x[n, c, h, w].
+
+    EXAMPLE:
+        >>> global_avg_pool2d(np.arange(8.0).reshape(1, 2, 2, 2))
+        array([[1.5, 5.5]])
+    """
+    x = as_float(x)
+    if x.ndim != 4:
+        raise ValueError(f"global_avg_pool2d expects x of shape (N, C, H, W), got {x.shape}")
+    return x.mean(axis=(2, 3))
