@@ -5,17 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks import Case, Exercise, Group, Mistake, register
-
-
-def _ref(name: str):
-    import solutions
-
-    return getattr(solutions, name)
-
-
-def _shape(a) -> str:
-    return "x".join(map(str, np.shape(a)))
-
+from autograder.exercises.common import ref, shape_str
 
 # ----------------------------------------------------------------------------- corr2d
 
@@ -43,7 +33,7 @@ def _corr2d_random(rng, square: bool):
             if KH == KW:
                 KW = KW - 1 if KW > 1 else min(2, W)
         X, K = rng.standard_normal((H, W)), rng.standard_normal((KH, KW))
-        yield Case(f"random {trial}: X {_shape(X)}, K {_shape(K)}", (X, K))
+        yield Case(f"random {trial}: X {shape_str(X)}, K {shape_str(K)}", (X, K))
 
 
 def _corr2d_bad(rng):
@@ -54,15 +44,15 @@ def _corr2d_bad(rng):
 
 
 def _flipped(X, K):
-    return _ref("corr2d")(X, np.asarray(K)[::-1, ::-1])
+    return ref("corr2d")(X, np.asarray(K)[::-1, ::-1])
 
 
 def _transposed(X, K):
-    return _ref("corr2d")(X, np.asarray(K).T)
+    return ref("corr2d")(X, np.asarray(K).T)
 
 
 def _short(X, K):
-    return _ref("corr2d")(X, K)[:-1, :-1]
+    return ref("corr2d")(X, K)[:-1, :-1]
 
 
 register(Exercise(
@@ -111,7 +101,7 @@ def _multi_random(rng, with_bias: bool, square_cf: bool = False):
         x = rng.standard_normal((N, C, H, W))
         w = rng.standard_normal((F, C, KH, KW))
         b = rng.standard_normal(F) if with_bias else None
-        label = f"random {trial}: x {_shape(x)}, w {_shape(w)}, " + (
+        label = f"random {trial}: x {shape_str(x)}, w {shape_str(w)}, " + (
             f"b ({F},)" if with_bias else "b = None")
         yield Case(label, (x, w, b))
 
@@ -126,7 +116,7 @@ def _multi_bad(rng):
 
 
 def _multi(x, w, b=None):
-    return _ref("conv2d_multi")(x, w, b)
+    return ref("conv2d_multi")(x, w, b)
 
 
 def _nobias(x, w, b=None):
@@ -304,7 +294,7 @@ def _edge_property(images):
             return f"edge_kernel must return a 3x3 numpy array, got {type(K).__name__}"
         if arr.shape != (3, 3):
             return f"expected a kernel of shape (3, 3), got {arr.shape}"
-        corr2d = _ref("corr2d")
+        corr2d = ref("corr2d")
         scale = max(float(np.abs(arr).max()), 1e-12)
         flat_resp = float(np.abs(corr2d(flat, arr)).max())
         v_resp = float(np.abs(corr2d(vertical, arr)).max())

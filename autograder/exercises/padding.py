@@ -5,17 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks import Case, Exercise, Group, Mistake, register
-
-
-def _ref(name: str):
-    import solutions
-
-    return getattr(solutions, name)
-
-
-def _shape(a) -> str:
-    return "x".join(map(str, np.shape(a)))
-
+from autograder.exercises.common import ref, shape_str
 
 # ----------------------------------------------------------------------------- conv_output_size
 
@@ -79,7 +69,7 @@ def _pad_random(rng, as_tuple: bool):
         if as_tuple and ph == pw:
             pw = ph + 1
         padding = (ph, pw) if as_tuple else ph
-        yield Case(f"random {trial}: x {_shape(x)}, padding={padding}", (x, padding))
+        yield Case(f"random {trial}: x {shape_str(x)}, padding={padding}", (x, padding))
 
 
 def _pad_bad(rng):
@@ -145,7 +135,7 @@ def _conv_random(rng, stride_pad: str):
         H, W = KH + int(rng.integers(0, 8)), KW + int(rng.integers(0, 8))
         x, w, b = rng.standard_normal((N, C, H, W)), rng.standard_normal((F, C, KH, KW)), \
             rng.standard_normal(F)
-        yield Case(f"random {trial}: x {_shape(x)}, w {_shape(w)}, b ({F},), stride={stride}, "
+        yield Case(f"random {trial}: x {shape_str(x)}, w {shape_str(w)}, b ({F},), stride={stride}, "
                    f"padding={padding}", (x, w, b), {"stride": stride, "padding": padding})
 
 
@@ -170,24 +160,24 @@ def _conv_fixed(rng):
 
 
 def _conv_mistakes(name: str) -> list[Mistake]:
-    def ref(*args, **kwargs):
-        return _ref(name)(*args, **kwargs)
+    def reference(*args, **kwargs):
+        return ref(name)(*args, **kwargs)
 
     def no_stride(x, w, b=None, stride=1, padding=0):
-        return ref(x, w, b, stride=1, padding=padding)
+        return reference(x, w, b, stride=1, padding=padding)
 
     def pad_one_side(x, w, b=None, stride=1, padding=0):
         ph, pw = (padding, padding) if np.ndim(padding) == 0 else padding
-        return ref(np.pad(np.asarray(x), ((0, 0), (0, 0), (ph, 0), (pw, 0))), w, b, stride=stride)
+        return reference(np.pad(np.asarray(x), ((0, 0), (0, 0), (ph, 0), (pw, 0))), w, b, stride=stride)
 
     def short(x, w, b=None, stride=1, padding=0):
-        return ref(x, w, b, stride=stride, padding=padding)[..., :-1, :-1]
+        return reference(x, w, b, stride=stride, padding=padding)[..., :-1, :-1]
 
     def flipped(x, w, b=None, stride=1, padding=0):
-        return ref(x, np.asarray(w)[..., ::-1, ::-1], b, stride=stride, padding=padding)
+        return reference(x, np.asarray(w)[..., ::-1, ::-1], b, stride=stride, padding=padding)
 
     def no_bias(x, w, b=None, stride=1, padding=0):
-        return ref(x, w, None, stride=stride, padding=padding)
+        return reference(x, w, None, stride=stride, padding=padding)
 
     return [Mistake("stride_ignored", no_stride),
             Mistake("pad_one_side", pad_one_side), Mistake("short_output", short),
@@ -199,7 +189,7 @@ def _im2col_order_conv(x, w, b=None, stride=1, padding=0):
     w = np.asarray(w)
     F, C, KH, KW = w.shape
     w_eff = w.reshape(F, KH, KW, C).transpose(0, 3, 1, 2)
-    return _ref("conv2d_fast")(x, w_eff, b, stride=stride, padding=padding)
+    return ref("conv2d_fast")(x, w_eff, b, stride=stride, padding=padding)
 
 
 for _name, _seed in (("conv2d", 2022), ("conv2d_fast", 2023)):
@@ -276,12 +266,12 @@ def _im2col_random(rng):
         stride = (int(rng.integers(1, 3)), int(rng.integers(1, 4)))
         padding = int(rng.integers(0, 3))
         x = rng.standard_normal((N, C, kh + int(rng.integers(0, 6)), kw + int(rng.integers(0, 6))))
-        yield Case(f"random {trial}: x {_shape(x)}, kh={kh}, kw={kw}, stride={stride}, "
+        yield Case(f"random {trial}: x {shape_str(x)}, kh={kh}, kw={kw}, stride={stride}, "
                    f"padding={padding}", (x, kh, kw), {"stride": stride, "padding": padding})
 
 
 def _im2col_ordered_khkwc(x, kh, kw, stride=1, padding=0):
-    cols = _ref("im2col")(x, kh, kw, stride=stride, padding=padding)
+    cols = ref("im2col")(x, kh, kw, stride=stride, padding=padding)
     N, CKK, L = cols.shape
     C = CKK // (kh * kw)
     return cols.reshape(N, C, kh, kw, L).transpose(0, 2, 3, 1, 4).reshape(N, CKK, L)
@@ -300,10 +290,10 @@ register(Exercise(
     mistakes=[
         Mistake("im2col_order", _im2col_ordered_khkwc),
         Mistake("im2col_transposed", lambda x, kh, kw, stride=1, padding=0: np.swapaxes(
-            _ref("im2col")(x, kh, kw, stride=stride, padding=padding), 1, 2)),
+            ref("im2col")(x, kh, kw, stride=stride, padding=padding), 1, 2)),
         Mistake("stride_ignored", lambda x, kh, kw, stride=1, padding=0:
-                _ref("im2col")(x, kh, kw, stride=1, padding=padding)),
-        Mistake("pad_one_side", lambda x, kh, kw, stride=1, padding=0: _ref("im2col")(
+                ref("im2col")(x, kh, kw, stride=1, padding=padding)),
+        Mistake("pad_one_side", lambda x, kh, kw, stride=1, padding=0: ref("im2col")(
             np.pad(np.asarray(x), ((0, 0), (0, 0), (padding, 0), (padding, 0))), kh, kw,
             stride=stride)),
     ],

@@ -5,21 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks import Case, Exercise, Group, Mistake, register
-
-
-def _ref(name: str):
-    import solutions
-
-    return getattr(solutions, name)
-
-
-def _shape(a) -> str:
-    return "x".join(map(str, np.shape(a)))
-
-
-def _pp(v):
-    return (v, v) if np.ndim(v) == 0 else tuple(v)
-
+from autograder.exercises.common import as_pair, ref, shape_str
 
 GRID = np.arange(16.0).reshape(1, 1, 4, 4)
 
@@ -46,7 +32,7 @@ def _pool_random(rng, kind: str):
             kwargs["stride"] = int(rng.integers(1, 3))
         H, W = kh + int(rng.integers(0, 8)), kw + int(rng.integers(0, 8))
         x = rng.standard_normal((N, C, H, W))
-        label = f"random {trial}: x {_shape(x)}, kernel_size={(kh, kw)}" + "".join(
+        label = f"random {trial}: x {shape_str(x)}, kernel_size={(kh, kw)}" + "".join(
             f", {k}={v}" for k, v in kwargs.items())
         yield Case(label, (x, (kh, kw)), kwargs)
 
@@ -72,25 +58,25 @@ def _groups():
 
 
 def _common_mistakes(name: str) -> list[Mistake]:
-    def ref(*a, **k):
-        return _ref(name)(*a, **k)
+    def reference(*a, **k):
+        return ref(name)(*a, **k)
 
     def across_channels(x, kernel_size, stride=None, padding=0):
         x = np.asarray(x, dtype=float)
         squash = x.max(axis=1, keepdims=True) if name == "max_pool2d" else x.mean(axis=1, keepdims=True)
-        out = ref(squash, kernel_size, stride, padding)
+        out = reference(squash, kernel_size, stride, padding)
         return np.repeat(out, x.shape[1], axis=1)
 
     def across_channels_one(x, kernel_size, stride=None, padding=0):
         return across_channels(x, kernel_size, stride, padding)[:, :1]
 
     def stride_one(x, kernel_size, stride=None, padding=0):
-        return ref(x, kernel_size, 1, padding)
+        return reference(x, kernel_size, 1, padding)
 
     def wh(x, kernel_size, stride=None, padding=0):
-        kh, kw = _pp(kernel_size)
-        s = None if stride is None else _pp(stride)[::-1]
-        return ref(x, (kw, kh), s, _pp(padding)[::-1])
+        kh, kw = as_pair(kernel_size)
+        s = None if stride is None else as_pair(stride)[::-1]
+        return reference(x, (kw, kh), s, as_pair(padding)[::-1])
 
     return [Mistake("pool_across_channels", across_channels),
             Mistake("pool_across_channels", across_channels_one),
@@ -98,25 +84,25 @@ def _common_mistakes(name: str) -> list[Mistake]:
 
 
 def _max_pad_zero(x, kernel_size, stride=None, padding=0):
-    ph, pw = _pp(padding)
+    ph, pw = as_pair(padding)
     xp = np.pad(np.asarray(x, dtype=float), ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    return _ref("max_pool2d")(xp, kernel_size, stride, 0)
+    return ref("max_pool2d")(xp, kernel_size, stride, 0)
 
 
 def _avg_exclude_pad(x, kernel_size, stride=None, padding=0):
-    ref = _ref("avg_pool2d")
-    kh, kw = _pp(kernel_size)
-    counts = ref(np.ones_like(np.asarray(x, dtype=float)), kernel_size, stride, padding) * kh * kw
-    return ref(x, kernel_size, stride, padding) * kh * kw / counts
+    avg = ref("avg_pool2d")
+    kh, kw = as_pair(kernel_size)
+    counts = avg(np.ones_like(np.asarray(x, dtype=float)), kernel_size, stride, padding) * kh * kw
+    return avg(x, kernel_size, stride, padding) * kh * kw / counts
 
 
 def _avg_divide_by_kh(x, kernel_size, stride=None, padding=0):
-    return _ref("avg_pool2d")(x, kernel_size, stride, padding) * _pp(kernel_size)[1]
+    return ref("avg_pool2d")(x, kernel_size, stride, padding) * as_pair(kernel_size)[1]
 
 
 def _avg_divide_by_k_plus(x, kernel_size, stride=None, padding=0):
-    kh, kw = _pp(kernel_size)
-    return _ref("avg_pool2d")(x, kernel_size, stride, padding) * kh * kw / (kh + kw)
+    kh, kw = as_pair(kernel_size)
+    return ref("avg_pool2d")(x, kernel_size, stride, padding) * kh * kw / (kh + kw)
 
 
 register(Exercise(
@@ -137,7 +123,7 @@ register(Exercise(
 def _gap_random(rng):
     for trial in range(8):
         x = rng.standard_normal(tuple(int(v) for v in rng.integers(1, 7, size=4)))
-        yield Case(f"random {trial}: x {_shape(x)}", (x,))
+        yield Case(f"random {trial}: x {shape_str(x)}", (x,))
 
 
 register(Exercise(

@@ -1,0 +1,24 @@
+"""Helpers shared by the exercise checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def ref(name: str) -> Any:
+    """The reference solution ``name``, imported only when a check runs."""
+    import solutions
+
+    return getattr(solutions, name)
+
+
+def shape_str(a: Any) -> str:
+    """``2x3x4x4``: an array's shape as written in case labels."""
+    return "x".join(map(str, np.shape(a)))
+
+
+def as_pair(v: Any) -> tuple:
+    """An int (or a 0-d value) as (v, v); a pair as a tuple."""
+    return (v, v) if np.ndim(v) == 0 else tuple(v)
