@@ -112,6 +112,8 @@ def test_student_notebook_has_no_solutions_hidden_tests_or_outputs(root, src):
     assert secret, f"{src.name}: the source has no solution or hidden-test lines to hide"
     leaked = [line for line in secret if line in student_text]
     assert not leaked, f"{student_path.name} leaks source lines: {leaked[:3]}"
+    assert not re.search(r"^\s*(from|import) solutions\b", student_text, re.M), (
+        f"{student_path.name} imports the reference package")
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
         assert marker not in student_text, f"{student_path.name} still contains '{marker}'"
     assert "BEGIN HIDDEN TESTS" in source_text
@@ -198,3 +200,12 @@ def test_every_solution_name_is_exported_once(root):
     missing = [name for name in names if not hasattr(solutions, name)]
     assert not missing, f"solutions.__all__ names {missing}, which solutions does not define"
     assert Path(solutions.__file__).parent == root / "solutions"
+
+
+def test_student_side_modules_work_without_the_reference_package(root):
+    # a student's machine has no solutions/: everything the student notebooks import must load
+    code = ("import sys; sys.modules['solutions'] = None; "
+            "import autograder.feedback, coursekit.arrays, coursekit.data, coursekit.plots; "
+            "from autograder.feedback import expect; expect([[1.0]], [[1.0]], case='ok')")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

@@ -229,3 +229,16 @@ def test_in_process_alembic_head_matches_nbgrader_subprocess():
         assert nbgrader.api.get_alembic_version() == want
     finally:
         nbgrader.api.get_alembic_version = original
+
+
+def test_the_stderr_rule_is_what_keeps_the_warning_harmless(tmp_path, submissions):
+    # the same correct-but-noisy submission, in a course without the IgnorePattern setting,
+    # loses the points of every graded cell that wrote to stderr: the configuration matters
+    course = make_course(tmp_path)
+    with (course / "nbgrader_config.py").open("a") as fh:
+        fh.write("\nc.IgnorePattern.enabled = False\n")
+    only_frank = tmp_path / "frank_only"
+    shutil.copytree(submissions / "frank", only_frank / "frank")
+    proc = autograder(course, "grade", str(only_frank), "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert float(scores(course / "grades.csv")[("frank", A)][0]) < FULL
