@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks import Case, Exercise, Group, Mistake, register
-from autograder.exercises.common import ref, shape_str
+from autograder.exercises.common import as_pair, ref, shape_str
 
 # ----------------------------------------------------------------------------- conv_output_size
 
@@ -79,22 +79,22 @@ def _pad_bad(rng):
 
 
 def _pad_all(x, padding):
-    ph, pw = (padding, padding) if np.ndim(padding) == 0 else padding
+    ph, pw = as_pair(padding)
     return np.pad(x, ((ph, ph), (ph, ph), (ph, ph), (pw, pw)))
 
 
 def _pad_one_side(x, padding):
-    ph, pw = (padding, padding) if np.ndim(padding) == 0 else padding
+    ph, pw = as_pair(padding)
     return np.pad(x, ((0, 0), (0, 0), (0, ph), (0, pw)))
 
 
 def _pad_one_side_before(x, padding):
-    ph, pw = (padding, padding) if np.ndim(padding) == 0 else padding
+    ph, pw = as_pair(padding)
     return np.pad(x, ((0, 0), (0, 0), (ph, 0), (pw, 0)))
 
 
 def _pad_swapped(x, padding):
-    ph, pw = (padding, padding) if np.ndim(padding) == 0 else padding
+    ph, pw = as_pair(padding)
     return np.pad(x, ((0, 0), (0, 0), (pw, pw), (ph, ph)))
 
 
@@ -167,7 +167,7 @@ def _conv_mistakes(name: str) -> list[Mistake]:
         return reference(x, w, b, stride=1, padding=padding)
 
     def pad_one_side(x, w, b=None, stride=1, padding=0):
-        ph, pw = (padding, padding) if np.ndim(padding) == 0 else padding
+        ph, pw = as_pair(padding)
         return reference(np.pad(np.asarray(x), ((0, 0), (0, 0), (ph, 0), (pw, 0))), w, b, stride=stride)
 
     def short(x, w, b=None, stride=1, padding=0):
