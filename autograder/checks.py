@@ -69,6 +69,9 @@ class Exercise:
     mistakes: Sequence[Mistake] = ()
     atol: float = 1e-10
     seed: int = 0
+    # names of the parts when the function returns a tuple, e.g. ("dx", "dw", "db"): each part
+    # is compared (and diagnosed) on its own
+    outputs: tuple[str, ...] = ()
 
     def reference_fn(self) -> Callable[..., Any]:
         return getattr(importlib.import_module("solutions"), self.reference)
@@ -156,12 +159,25 @@ class Failure:
     got: Any = None
     want: Any = None
     variants: list[tuple[str, Any]] = field(default_factory=list)
+    part: int | None = None  # which part of a tuple result failed
+    part_name: str = ""
 
     def text(self, atol: float) -> str:
         if self.message is not None:
             return self.message
-        return f'case "{self.case.label}":\n' + (
+        where = f", {self.part_name}" if self.part_name else ""
+        return f'case "{self.case.label}"{where}:\n' + (
             diagnose(self.got, self.want, atol=atol, mistakes=self.variants) or "")
+
+
+def _part(value: Any, part: int | None, n: int) -> Any:
+    """Part ``part`` of a tuple result (None if it is not a tuple of n); the value itself if
+    ``part`` is None."""
+    if part is None:
+        return value
+    if isinstance(value, tuple | list) and len(value) == n:
+        return value[part]
+    return None
 
 
 def _variants(ex: Exercise, case: Case) -> list[tuple[str, Any]]:
@@ -198,10 +214,28 @@ def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
     want, ref_exc, _ = _call(reference, case)
     if ref_exc is not None:  # a broken case is the course's bug, never the student's
         raise RuntimeError(f"{ex.name}: the reference fails on {case.label}: {ref_exc!r}")
+    if ex.outputs:
+        return _check_parts(ex, case, got, want)
     want = np.asarray(want)
     if diagnose(got, want, atol=ex.atol) is None:
         return None
     return Failure(case, None, got, want, _variants(ex, case))
+
+
+def _check_parts(ex: Exercise, case: Case, got: Any, want: Any) -> Failure | None:
+    """Compare a tuple result part by part; the first failing part is diagnosed on its own."""
+    n = len(ex.outputs)
+    if not isinstance(got, tuple | list) or len(got) != n:
+        size = f" of length {len(got)}" if isinstance(got, tuple | list) else ""
+        return Failure(case, f'case "{case.label}":\n  expected a tuple ({", ".join(ex.outputs)}), '
+                       f"got {describe(got)}{size}\n")
+    for i, name in enumerate(ex.outputs):
+        part_want = np.asarray(want[i])
+        if diagnose(got[i], part_want, atol=ex.atol) is not None:
+            variants = [(key, _part(value, i, n)) for key, value in _variants(ex, case)]
+            return Failure(case, None, got[i], part_want,
+                           [(k, v) for k, v in variants if v is not None], part=i, part_name=name)
+    return None
 
 
 def _narrow(ex: Exercise, student: Callable[..., Any], failure: Failure,
@@ -211,14 +245,20 @@ def _narrow(ex: Exercise, student: Callable[..., Any], failure: Failure,
                 if diagnose(failure.got, np.asarray(value), atol=ex.atol) is None}
     if len(matching) < 2:
         return
+    n = len(ex.outputs)
     for case in later:
         if case.raises is not None or case.check is not None:
             continue
         got, exc, _ = _call(student, case)
-        if exc is not None:
+        got = _part(got, failure.part, n)
+        if exc is not None or got is None:
             continue
-        still = {key for key, value in _variants(ex, case)
-                 if key in matching and diagnose(got, np.asarray(value), atol=ex.atol) is None}
+        still = set()
+        for key, value in _variants(ex, case):
+            value = _part(value, failure.part, n)
+            if key in matching and value is not None and diagnose(
+                    got, np.asarray(value), atol=ex.atol) is None:
+                still.add(key)
         if still:
             matching = still
         if len(matching) == 1:

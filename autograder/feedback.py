@@ -87,6 +87,83 @@ MISTAKES: dict[str, str] = {
     "gap_all_axes": "the channels are averaged too; average over H and W only, one number per "
     "channel.",
     "gap_wrong_axes": "the mean is over the wrong axes; in NCHW the spatial axes are 2 and 3.",
+    "relu_abs": "this is |x|; relu keeps positive values and replaces negative ones by 0: "
+    "np.maximum(x, 0).",
+    "relu_min": "this keeps the negative values; relu keeps the positive ones: np.maximum(x, 0), "
+    "not np.minimum.",
+    "flatten_batch": "the batch axis is flattened too; keep it: x.reshape(N, -1) gives (N, D).",
+    "flatten_nhwc": "the values are in channels-last order; flatten each (C, H, W) example as it "
+    "is (C order, channel by channel): x.reshape(N, -1), without moving axes.",
+    "flatten_transposed": "the result is (D, N); one row per example is (N, D): x.reshape(N, -1).",
+    "linear_no_bias": "the bias is missing: scores = x @ w + b.",
+    "linear_transposed": "the result is transposed: (N, D) @ (D, M) gives (N, M), one row per "
+    "example.",
+    "linear_w_transposed": "w is used transposed; its layout is (D, M), so scores = x @ w + b.",
+    "softmax_overflow": "the softmax overflows: exp of a large logit is inf, and inf / inf is nan. "
+    "Subtract the maximum along the axis first: exp(s - s.max(axis, keepdims=True)).",
+    "softmax_wrong_axis": "the softmax is taken over the wrong axis; normalise along `axis` (for "
+    "scores (N, K) and axis=-1, every row sums to 1).",
+    "softmax_axis_ignored": "the `axis` argument is ignored; use it in both the max and the sum "
+    "(keepdims=True).",
+    "softmax_global": "the whole array is normalised at once; each slice along `axis` must sum "
+    "to 1: sum with axis=axis, keepdims=True.",
+    "ce_sum": "the loss is summed over the batch; cross-entropy is the mean over the N examples, "
+    "so divide by N.",
+    "ce_underflow": "the loss is np.log(softmax(...)): a tiny probability underflows to 0 and "
+    "its log is -inf. Compute log-softmax directly: (s - max) - log(sum(exp(s - max))).",
+    "ce_no_log_softmax": "the loss uses the raw scores of the true classes; it needs their "
+    "log-probabilities: log-softmax of each row, then pick the true class.",
+    "ce_sign": "the sign is wrong: the loss is the NEGATIVE mean log-likelihood, so it is >= 0.",
+    "topk_accuracy": "this is the top-k accuracy; the error is 1 - accuracy.",
+    "topk_lowest": "the k lowest scores are taken; the top k are the highest: "
+    "np.argsort(-scores, axis=1)[:, :k].",
+    "topk_top1": "k is ignored (this is the top-1 error): the true class may be anywhere among "
+    "the k best.",
+    "topk_off_by_one": "one class too few is kept: [:, :k] keeps exactly k classes.",
+    "numgrad_forward": "this is a one-sided difference (f(x + h) - f(x)) / h, with error O(h); "
+    "the centered difference (f(x + h) - f(x - h)) / (2h) is accurate to O(h^2).",
+    "numgrad_no_half": "the centered difference is divided by h; the two points are 2h apart, so "
+    "divide by 2h.",
+    "numgrad_not_restored": "the perturbed entry is not put back after its two evaluations, so "
+    "every later entry is evaluated at a shifted x: restore x[i] = old.",
+    "relu_grad_at_zero": "the gradient passes where x == 0; relu's gradient at 0 is taken as 0 "
+    "(as in PyTorch): use x > 0, not x >= 0.",
+    "relu_grad_mask_only": "the mask (x > 0) is returned without dout; the chain rule multiplies "
+    "it with the upstream gradient: dout * (x > 0).",
+    "relu_grad_from_dout": "the mask is taken from dout; it comes from the forward input: "
+    "dout * (x > 0).",
+    "relu_grad_x": "dout is multiplied by relu(x); the local gradient is 1 where x > 0 and 0 "
+    "elsewhere: dout * (x > 0).",
+    "db_not_summed": "db is not summed: the bias is added to every example (and, in a "
+    "convolution, at every position), so its gradient sums dout over all of them; db has the "
+    "shape of b.",
+    "db_batch_only": "db is summed over the batch only; a convolution adds its bias at every "
+    "position too: db = dout.sum(axis=(0, 2, 3)).",
+    "db_mean": "db averages dout; the bias's gradient is the sum over everything it was added to "
+    "(the 1/N of a mean loss is already in dout).",
+    "dw_transposed": "dw is transposed; it has w's shape (D, M): dw = x.T @ dout.",
+    "linear_dx_wrong": "dx is not dout @ w.T; match the shapes: (N, M) @ (M, D) gives (N, D).",
+    "sce_grad_not_mean": "the gradient is not divided by N; the loss is a mean over the batch: "
+    "(softmax(scores) - onehot(y)) / N.",
+    "sce_grad_sign": "the sign is flipped: the gradient is softmax - onehot (the true class's "
+    "entry is negative), not onehot - softmax.",
+    "sce_grad_no_onehot": "1 is not subtracted at the true class: the gradient is "
+    "(softmax(scores) - onehot(y)) / N.",
+    "pool_grad_overwrite": "the gradients of overlapping windows are overwritten instead of "
+    "accumulated: where an input belongs to several windows, add their gradients (+= or "
+    "np.add.at, not = or fancy-index assignment).",
+    "pool_grad_all_ties": "every tied maximum gets the gradient; like PyTorch, give it to the "
+    "first maximum of the window only (argmax), so the gradient is not duplicated.",
+    "pool_grad_spread": "dout goes to every input of the window; max pooling sends it only to "
+    "the window's maximum.",
+    "avg_grad_no_divide": "dout is not divided by the window size: each of the kh * kw inputs "
+    "gets dout / (kh * kw).",
+    "conv_dx_pad_crop": "dx is cut from the top-left corner of the padded gradient; the padding "
+    "is on both sides, so x sits in the middle: dxpad[:, :, ph:ph + H, pw:pw + W].",
+    "conv_dx_pad_kept": "dx still has the padding; drop it: dxpad[:, :, ph:ph + H, pw:pw + W] "
+    "has x's shape.",
+    "conv_dw_flipped": "dw is flipped; the forward pass is cross-correlation, so dw[f, c, a, b] "
+    "pairs dout with xpad at offset (a, b), unflipped.",
     "nan": "the result contains nan or inf where the expected result is finite.",
     "no_return": "the function returned None: did you forget the `return` statement?",
 }
@@ -179,7 +256,8 @@ def _match_mistake(arr: np.ndarray, mistakes: Mapping[str, Any] | Iterable[tuple
     found: list[str] = []
     for description, variant in pairs:
         variant = np.asarray(variant)
-        if variant.shape == arr.shape and np.allclose(arr, variant, rtol=0, atol=atol):
+        if variant.shape == arr.shape and np.allclose(arr, variant, rtol=0, atol=atol,
+                                                      equal_nan=True):
             text = MISTAKES.get(description, description)
             if text not in found:
                 found.append(text)

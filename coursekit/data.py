@@ -24,3 +24,25 @@ def sample_image(name: str = "china.jpg", gray: bool = True, step: int = 1) -> n
     if gray:
         return rgb @ np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma
     return rgb.transpose(2, 0, 1).copy()
+
+
+def digits(test_fraction: float = 0.2, seed: int = 0
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """scikit-learn's 1,797 handwritten digits (8x8, 10 classes), split once with a fixed seed.
+
+    Returns x_train: (N_train, 1, 8, 8), y_train: (N_train,), x_test: (N_test, 1, 8, 8),
+    y_test: (N_test,). Pixels are float64 in [0, 1] (the raw 0..16 divided by 16), labels int64.
+    The split is stratified: every class has the same share in both parts. With the defaults,
+    N_train = 1437 and N_test = 360.
+    """
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    data = load_digits()
+    x = (data.images / 16.0).astype(np.float64)[:, None]  # (1797, 1, 8, 8)
+    y = data.target.astype(np.int64)
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=test_fraction, random_state=seed, stratify=y)
+    return x_train, y_train, x_test, y_test

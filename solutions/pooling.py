@@ -4,27 +4,7 @@
 
 import numpy as np
 
-from coursekit.arrays import as_float, pair
-
-
-def _pool_geometry(x, kernel_size, stride, padding, name):
-    """Validate a pooling layer's arguments; return (kh, kw), (sh, sw), (ph, pw), H', W'."""
-    if np.ndim(x) != 4:
-        raise ValueError(f"{name} expects x of shape (N, C, H, W), got {np.shape(x)}")
-    kh, kw = pair(kernel_size, "kernel_size")
-    sh, sw = pair(kernel_size if stride is None else stride, "stride")
-    ph, pw = pair(padding, "padding")
-    if min(kh, kw, sh, sw) < 1 or min(ph, pw) < 0:
-        raise ValueError(f"{name}: kernel_size and stride must be >= 1 and padding >= 0, got "
-                         f"kernel_size={(kh, kw)}, stride={(sh, sw)}, padding={(ph, pw)}")
-    if ph > kh // 2 or pw > kw // 2:
-        raise ValueError(f"{name}: padding {(ph, pw)} is more than half the window {(kh, kw)}; "
-                         "such a window could see only padding (PyTorch rejects it too)")
-    H, W = np.shape(x)[2:]
-    if kh > H + 2 * ph or kw > W + 2 * pw:
-        raise ValueError(f"{name}: window {(kh, kw)} is larger than the input {np.shape(x)} "
-                         f"padded by {(ph, pw)}")
-    return (kh, kw), (sh, sw), (ph, pw), (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
+from coursekit.arrays import as_float, pool_geometry
 
 
 def max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
@@ -42,7 +22,7 @@ def max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | 
                  [13., 15.]]]])
     """
     x = as_float(x)
-    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_geometry(x, kernel_size, stride, padding, "max_pool2d")
+    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "max_pool2d")
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
     windows = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
     return windows[:, :, ::sh, ::sw][:, :, :Ho, :Wo].max(axis=(4, 5))
@@ -63,7 +43,7 @@ def avg_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | 
                  [10.5, 12.5]]]])
     """
     x = as_float(x)
-    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_geometry(x, kernel_size, stride, padding, "avg_pool2d")
+    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "avg_pool2d")
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     windows = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
     return windows[:, :, ::sh, ::sw][:, :, :Ho, :Wo].mean(axis=(4, 5))

@@ -1,3 +1,3 @@
 """The hidden checks of every exercise, one module per notebook. Importing this registers them."""
 
-from autograder.exercises import convolution, padding, pooling  # noqa: F401
+from autograder.exercises import classification_head, convolution, padding, pooling  # noqa: F401

@@ -1,0 +1,163 @@
+"""Your own functions from earlier notebooks, reused in later ones (student-safe).
+
+Notebook 04 trains a CNN made of your ``conv2d_fast`` (notebook 02) and ``max_pool2d``
+(notebook 03). :func:`earlier` finds those notebooks next to the current one
+(``../02_padding_stride/02_padding_stride.ipynb``), runs their setup and answer cells (only
+definitions are kept) and checks each function on a small probe against PyTorch. A function
+that is missing, unfinished or wrong is replaced by PyTorch's, and the reason is printed, so a
+later notebook always runs.
+
+EXAMPLE:
+    >>> ops = earlier({"02_padding_stride": ["conv2d_fast"], "03_pooling": ["max_pool2d"]})
+    conv2d_fast: yours, from ../02_padding_stride/02_padding_stride.ipynb (agrees with PyTorch)
+    max_pool2d: yours, from ../03_pooling/03_pooling.ipynb (agrees with PyTorch)
+    >>> ops.conv2d_fast(x, w, b, padding=1)
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+
+class PreviousWorkError(Exception):
+    """An earlier notebook cannot be found or loaded; the message names the file."""
+
+
+def torch_conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
+                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0) -> np.ndarray:
+    """PyTorch's F.conv2d on numpy arrays. x: (N, C, H, W); w: (F, C, KH, KW) -> (N, F, H', W')."""
+    import torch
+    import torch.nn.functional as F
+
+    out = F.conv2d(torch.from_numpy(np.asarray(x)), torch.from_numpy(np.asarray(w)),
+                   None if b is None else torch.from_numpy(np.asarray(b)), stride, padding)
+    return out.numpy()
+
+
+def torch_max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int],
+                     stride: int | tuple[int, int] | None = None,
+                     padding: int | tuple[int, int] = 0) -> np.ndarray:
+    """PyTorch's F.max_pool2d on numpy arrays. x: (N, C, H, W) -> (N, C, H', W')."""
+    import torch
+    import torch.nn.functional as F
+
+    return F.max_pool2d(torch.from_numpy(np.asarray(x)), kernel_size, stride, padding).numpy()
+
+
+# What earlier() can load, with PyTorch's version and a probe call for each.
+FALLBACKS: dict[str, Callable[..., np.ndarray]] = {
+    "conv2d_fast": torch_conv2d,
+    "conv2d": torch_conv2d,
+    "max_pool2d": torch_max_pool2d,
+}
+
+
+def _probe(name: str, rng: np.random.Generator) -> tuple[tuple, dict]:
+    if name.startswith("conv2d"):
+        return (rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 3)),
+                rng.standard_normal(4)), {"stride": 2, "padding": 1}
+    return (rng.standard_normal((2, 3, 7, 6)), 2), {"stride": 1, "padding": 1}
+
+
+def notebook_path(assignment: str, folder: Path | str | None = None) -> Path:
+    """``<folder>/<assignment>/<assignment>.ipynb``; ``folder`` defaults to the parent of the
+    current folder (a notebook's kernel runs in the notebook's own folder)."""
+    base = Path.cwd().parent if folder is None else Path(folder)
+    return base / assignment / f"{assignment}.ipynb"
+
+
+def load_definitions(path: Path) -> dict[str, Any]:
+    """Run the definitions (imports, functions, classes, constants) of a notebook's setup cells
+    (tagged ``export``) and answer cells (nbgrader solution cells); return the namespace.
+
+    Statements that are not definitions (plots, prints, tests) are skipped, so loading is quick
+    and has no side effects. Raises PreviousWorkError naming the file and cell at fault.
+    """
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+        cells = nb["cells"]
+    except FileNotFoundError:
+        raise PreviousWorkError(f"{path} does not exist") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise PreviousWorkError(f"{path} is not a readable notebook: {exc}") from None
+    namespace: dict[str, Any] = {"__name__": f"previous_{Path(path).stem}"}
+    keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
+    for index, cell in enumerate(cells):
+        meta = cell.get("metadata", {})
+        if cell.get("cell_type") != "code" or not (
+                "export" in meta.get("tags", []) or meta.get("nbgrader", {}).get("solution")):
+            continue
+        source = "".join(cell.get("source", ""))
+        try:
+            tree = ast.parse(source)
+            tree.body = [node for node in tree.body if isinstance(node, keep)]
+            exec(compile(tree, f"{path} cell {index}", "exec"), namespace)  # noqa: S102
+        except Exception as exc:
+            raise PreviousWorkError(
+                f"{path}, cell {index}: {type(exc).__name__}: {exc}") from None
+    return namespace
+
+
+def earlier(wanted: Mapping[str, Sequence[str]], folder: Path | str | None = None,
+            atol: float = 1e-8, verbose: bool = True) -> SimpleNamespace:
+    """Your functions from earlier notebooks, each checked against PyTorch on a probe.
+
+    wanted: {assignment: [function names]}, e.g. {"02_padding_stride": ["conv2d_fast"]}.
+    Returns a namespace with one attribute per function: yours if it agrees with PyTorch within
+    ``atol`` on the probe, else PyTorch's (the reason is printed).
+    """
+    out = SimpleNamespace()
+    rng = np.random.default_rng(0)
+    for assignment, names in wanted.items():
+        path = notebook_path(assignment, folder)
+        try:
+            namespace = load_definitions(path)
+            problem = None
+        except PreviousWorkError as exc:
+            namespace, problem = {}, str(exc)
+        for name in names:
+            if name not in FALLBACKS:
+                raise KeyError(f"earlier() can load {sorted(FALLBACKS)}, not {name!r}")
+            why = problem or _check(namespace.get(name), name, rng, atol)
+            if why is None:
+                setattr(out, name, namespace[name])
+                note = f"yours, from {_short(path)} (agrees with PyTorch)"
+            else:
+                setattr(out, name, FALLBACKS[name])
+                note = f"PyTorch's, because {why}"
+            if verbose:
+                print(f"{name}: {note}")
+    return out
+
+
+def _check(fn: Any, name: str, rng: np.random.Generator, atol: float) -> str | None:
+    if fn is None:
+        return "it is not defined in that notebook"
+    args, kwargs = _probe(name, rng)
+    try:
+        got = np.asarray(fn(*args, **kwargs), dtype=np.float64)
+    except NotImplementedError:
+        return "it is not implemented yet (finish that notebook to train with your own)"
+    except Exception as exc:
+        return f"it raised {type(exc).__name__}: {exc}"
+    want = FALLBACKS[name](*args, **kwargs)
+    if got.shape != want.shape:
+        return f"it returned shape {got.shape} where PyTorch gives {want.shape}"
+    err = float(np.max(np.abs(got - want)))
+    if not err <= atol:
+        return f"it differs from PyTorch by up to {err:.3g} on a {'x'.join(map(str, args[0].shape))} probe"
+    return None
+
+
+def _short(path: Path) -> str:
+    try:
+        return str(Path("..") / path.relative_to(Path.cwd().parent))
+    except ValueError:
+        return str(path)
