@@ -171,10 +171,15 @@ def export_module(nb_src: SourceNotebook, root: Path) -> tuple[str, list[str]]:
         imports += [line for line in chunk_imports if line not in imports]
         if rest:
             body.append(rest)
-    # isort's grouping: third-party imports, a blank line, then the course's own packages
-    own = [line for line in imports if line.split()[1].split(".")[0] in FIRST_PARTY]
-    third = [line for line in imports if line not in own]
-    import_block = "\n\n".join(block for block in ("\n".join(third), "\n".join(own)) if block)
+    # isort's grouping: standard library, third-party, then the course's own packages
+    def top(line: str) -> str:
+        return line.split()[1].split(".")[0]
+
+    own = [line for line in imports if top(line) in FIRST_PARTY]
+    std = [line for line in imports if line not in own and top(line) in sys.stdlib_module_names]
+    third = [line for line in imports if line not in own and line not in std]
+    import_block = "\n\n".join(
+        "\n".join(block) for block in (std, third, own) if block)
     text = header + "\n" + import_block + "\n\n\n" + "\n\n\n".join(body) + "\n"
     names = [n for chunk in body for n in _public_names(chunk)]
     return text, names
@@ -224,7 +229,7 @@ def write_solutions(root: Path, out_dir: Path) -> None:
         "",
     ]
     all_names: list[str] = []
-    for module, names in exports:
+    for module, names in sorted(exports):  # isort order: by module name
         init.append(f"from solutions.{module} import (")
         init += [f"    {n}," for n in sorted(names)]
         init.append(")")

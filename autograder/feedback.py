@@ -91,6 +91,8 @@ MISTAKES: dict[str, str] = {
     "np.maximum(x, 0).",
     "relu_min": "this keeps the negative values; relu keeps the positive ones: np.maximum(x, 0), "
     "not np.minimum.",
+    "relu_leaky": "negative values are scaled, not zeroed (a leaky ReLU); relu(x) = max(x, 0) "
+    "is exactly 0 for x < 0.",
     "flatten_batch": "the batch axis is flattened too; keep it: x.reshape(N, -1) gives (N, D).",
     "flatten_nhwc": "the values are in channels-last order; flatten each (C, H, W) example as it "
     "is (C order, channel by channel): x.reshape(N, -1), without moving axes.",

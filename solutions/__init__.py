@@ -5,27 +5,6 @@ Hidden tests compare a student's answer with these. Import them as
 ``from solutions import corr2d``.
 """
 
-from solutions.convolution import (
-    conv2d_multi,
-    conv_params,
-    corr2d,
-    edge_kernel,
-    fc_params,
-    locally_connected_params,
-)
-from solutions.padding_stride import (
-    conv2d,
-    conv2d_fast,
-    conv_output_size,
-    im2col,
-    pad2d,
-    receptive_field,
-)
-from solutions.pooling import (
-    avg_pool2d,
-    global_avg_pool2d,
-    max_pool2d,
-)
 from solutions.classification_head import (
     CHANNELS,
     NumpyCNN,
@@ -49,23 +28,29 @@ from solutions.classification_head import (
     train_numpy,
     train_torch,
 )
+from solutions.convolution import (
+    conv2d_multi,
+    conv_params,
+    corr2d,
+    edge_kernel,
+    fc_params,
+    locally_connected_params,
+)
+from solutions.padding_stride import (
+    conv2d,
+    conv2d_fast,
+    conv_output_size,
+    im2col,
+    pad2d,
+    receptive_field,
+)
+from solutions.pooling import (
+    avg_pool2d,
+    global_avg_pool2d,
+    max_pool2d,
+)
 
 __all__ = [
-    "corr2d",
-    "conv2d_multi",
-    "conv_params",
-    "fc_params",
-    "locally_connected_params",
-    "edge_kernel",
-    "conv_output_size",
-    "pad2d",
-    "conv2d",
-    "receptive_field",
-    "im2col",
-    "conv2d_fast",
-    "max_pool2d",
-    "avg_pool2d",
-    "global_avg_pool2d",
     "relu",
     "flatten",
     "linear",
@@ -87,4 +72,19 @@ __all__ = [
     "train_numpy",
     "TorchCNN",
     "train_torch",
+    "corr2d",
+    "conv2d_multi",
+    "conv_params",
+    "fc_params",
+    "locally_connected_params",
+    "edge_kernel",
+    "conv_output_size",
+    "pad2d",
+    "conv2d",
+    "receptive_field",
+    "im2col",
+    "conv2d_fast",
+    "max_pool2d",
+    "avg_pool2d",
+    "global_avg_pool2d",
 ]

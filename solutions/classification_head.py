@@ -3,6 +3,7 @@
 """Reference solutions for notebook 04 — The classification head and training a CNN: ReLU, flatten, FC, softmax, backpropagation."""
 
 import time
+
 import numpy as np
 import torch
 from torch import nn

@@ -485,3 +485,177 @@ def test_notebook_03_references_get_full_marks():
     assert grade("max_pool2d", max_pool2d, points=4) == 4
     assert grade("avg_pool2d", avg_pool2d, points=3) == 3
     assert grade("global_avg_pool2d", global_avg_pool2d, points=1) == 1
+
+
+# ----------------------------------------------------------------------------- notebook 04
+# Student-style implementations with one planted mistake each, written independently of the
+# catalogue's variants.
+
+from solutions import (  # noqa: E402
+    avg_pool2d_backward,
+    conv2d_backward,
+    cross_entropy,
+    linear_backward,
+    max_pool2d_backward,
+    softmax,
+)
+
+NB04 = ["relu", "flatten", "linear", "softmax", "cross_entropy", "topk_error",
+        "numerical_gradient", "relu_backward", "linear_backward",
+        "softmax_cross_entropy_backward", "max_pool2d_backward", "avg_pool2d_backward",
+        "conv2d_backward"]
+
+
+def test_notebook_04_references_get_full_marks():
+    import solutions
+
+    for name in NB04:
+        assert grade(name, getattr(solutions, name), points=2) == 2, name
+
+
+@pytest.mark.parametrize("name", NB04)
+def test_every_catalogue_mistake_of_notebook_04_loses_points_and_is_named(name):
+    ex = get_exercise(name)
+    for mistake in ex.mistakes:
+        report = run(ex, mistake.variant, 1.0)
+        assert report.points < 1, f"{name}: {mistake.key} got full marks"
+        assert MISTAKES[mistake.key] in report.text(), report.text()
+
+
+def _softmax_overflowing(scores, axis=-1):
+    e = np.exp(np.asarray(scores, dtype=float))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _softmax_rows_always(scores, axis=-1):
+    s = np.asarray(scores, dtype=float)
+    e = np.exp(s - s.max(axis=0, keepdims=True))  # the max and sum over axis 0, whatever `axis`
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _ce_summed(scores, y):
+    s = np.asarray(scores, dtype=float)
+    if np.any(np.asarray(y) >= s.shape[1]) or np.any(np.asarray(y) < 0) or len(y) != len(s):
+        raise ValueError("bad labels")
+    total = 0.0
+    for n in range(len(y)):
+        row = s[n] - s[n].max()
+        total -= row[y[n]] - np.log(np.sum(np.exp(row)))
+    return total
+
+
+@pytest.mark.parametrize("name, student, mistake", [
+    ("softmax", _softmax_overflowing, "softmax_overflow"),
+    ("softmax", _softmax_rows_always, "softmax_wrong_axis"),
+    ("cross_entropy", _ce_summed, "ce_sum"),
+])
+def test_planted_head_mistakes_are_diagnosed(name, student, mistake, capsys):
+    with np.errstate(all="ignore"):
+        assert grade(name, student, points=2) < 2
+    assert MISTAKES[mistake] in capsys.readouterr().out
+
+
+def _student_max_pool_backward(dout, x, kernel_size, stride=None, padding=0, *, overwrite=False):
+    """Loops, argmax per window; ``overwrite`` writes with = instead of +=."""
+    kh, kw = _pp(kernel_size)
+    sh, sw = _pp(kernel_size if stride is None else stride)
+    ph, pw = _pp(padding)
+    x, dout = np.asarray(x, dtype=float), np.asarray(dout, dtype=float)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    dxp = np.zeros_like(xp)
+    N, C, Ho, Wo = dout.shape
+    if (Ho, Wo) != ((xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1):
+        raise ValueError("dout shape")
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    win = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    a, b = divmod(int(np.argmax(win)), kw)
+                    if overwrite:
+                        dxp[n, c, i * sh + a, j * sw + b] = dout[n, c, i, j]
+                    else:
+                        dxp[n, c, i * sh + a, j * sw + b] += dout[n, c, i, j]
+    return dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+
+
+def test_planted_pool_backward_that_overwrites_is_diagnosed(capsys):
+    def student(dout, x, kernel_size, stride=None, padding=0):
+        return _student_max_pool_backward(dout, x, kernel_size, stride, padding, overwrite=True)
+
+    assert grade("max_pool2d_backward", student, points=3) < 3
+    out = capsys.readouterr().out
+    assert MISTAKES["pool_grad_overwrite"] in out
+    assert "[pass] random non-overlapping windows" in out, "without overlap, = and += agree"
+
+
+def test_planted_student_pool_backward_without_mistakes_gets_full_marks():
+    assert grade("max_pool2d_backward", _student_max_pool_backward, points=3) == 3
+
+
+def _student_conv_backward(dout, x, w, stride=1, padding=0, *, mistake=None):
+    """Loops over output positions, written the way students write it."""
+    sh, sw = _pp(stride)
+    ph, pw = _pp(padding)
+    x, w, dout = (np.asarray(a, dtype=float) for a in (x, w, dout))
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    Ho, Wo = (H + 2 * ph - KH) // sh + 1, (W + 2 * pw - KW) // sw + 1
+    if dout.shape != (N, F, Ho, Wo) or w.shape[1] != C:
+        raise ValueError("shapes")
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    dxp, dw = np.zeros_like(xp), np.zeros_like(w)
+    for n in range(N):
+        for f in range(F):
+            for i in range(Ho):
+                for j in range(Wo):
+                    rows, cols = slice(i * sh, i * sh + KH), slice(j * sw, j * sw + KW)
+                    dw[f] += dout[n, f, i, j] * xp[n, :, rows, cols]
+                    dxp[n, :, rows, cols] += dout[n, f, i, j] * w[f]
+    db = dout.sum(axis=(0, 2, 3))
+    if mistake == "db_not_summed":
+        db = dout.sum(axis=0)  # summed over the batch only: (F, H', W')
+    dx = dxp[:, :, ph:ph + H, pw:pw + W]
+    if mistake == "conv_dx_pad_crop":
+        dx = dxp[:, :, :H, :W]
+    return dx, dw, db
+
+
+@pytest.mark.parametrize("mistake, key", [("db_not_summed", "db_batch_only"),
+                                          ("conv_dx_pad_crop", "conv_dx_pad_crop")])
+def test_planted_conv_backward_mistakes_are_diagnosed(mistake, key, capsys):
+    def student(dout, x, w, stride=1, padding=0):
+        return _student_conv_backward(dout, x, w, stride, padding, mistake=mistake)
+
+    assert grade("conv2d_backward", student, points=4) < 4
+    out = capsys.readouterr().out
+    assert MISTAKES[key] in out
+    assert (", db:" in out) == (mistake == "db_not_summed"), "the report names the failing part"
+
+
+def test_planted_student_conv_backward_without_mistakes_gets_full_marks():
+    assert grade("conv2d_backward", _student_conv_backward, points=4) == 4
+
+
+def test_linear_backward_db_not_summed_is_diagnosed(capsys):
+    def student(dout, x, w):
+        dx, dw, _ = linear_backward(dout, x, w)
+        return dx, dw, np.asarray(dout, dtype=float)
+
+    assert grade("linear_backward", student, points=2) < 2
+    assert MISTAKES["db_not_summed"] in capsys.readouterr().out
+
+
+def test_a_backward_pass_returning_the_wrong_kind_of_result_is_named(capsys):
+    # only the bad-input group (the reference raises there) is earned
+    assert grade("conv2d_backward", lambda dout, x, w, stride=1, padding=0:
+                 conv2d_backward(dout, x, w, stride, padding)[:2], points=4) == 0.4
+    assert "expected a tuple (dx, dw, db), got tuple of length 2" in capsys.readouterr().out
+
+
+def test_notebook_04_helpers_used_in_tests_are_the_references():
+    # keeps the imports above honest: they are the functions graded as full marks
+    assert grade("softmax", softmax, points=1) == 1
+    assert grade("cross_entropy", cross_entropy, points=1) == 1
+    assert grade("avg_pool2d_backward", avg_pool2d_backward, points=1) == 1
+    assert grade("max_pool2d_backward", max_pool2d_backward, points=1) == 1

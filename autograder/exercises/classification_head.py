@@ -42,6 +42,7 @@ register(Exercise(
     mistakes=[
         Mistake("relu_abs", lambda x: np.abs(_f(x))),
         Mistake("relu_min", lambda x: np.minimum(_f(x), 0)),
+        Mistake("relu_leaky", lambda x: np.where(_f(x) > 0, _f(x), 0.01 * _f(x))),
     ],
 ))
 
@@ -660,11 +661,11 @@ def _cb(name: str):
             return dx, dw, d.sum(axis=0)
         if name == "db_mean":
             return dx, dw, d.mean(axis=(0, 2, 3))
-        if name == "conv_dx_pad_crop":
-            full = np.pad(dx, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-            return full[:, :, :H, :W], dw, db
-        if name == "conv_dx_pad_kept":
-            return np.pad(dx, ((0, 0), (0, 0), (ph, ph), (pw, pw))), dw, db
+        if name in ("conv_dx_pad_crop", "conv_dx_pad_kept"):
+            # the gradient of the padded input, padding region included
+            xpad = np.pad(_f(x), ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+            full = ref("conv2d_backward")(dout, xpad, w, stride=stride, padding=0)[0]
+            return (full[:, :, :H, :W] if name == "conv_dx_pad_crop" else full), dw, db
         if name == "conv_dw_flipped":
             return dx, dw[:, :, ::-1, ::-1], db
         raise AssertionError(name)

@@ -1,0 +1,112 @@
+"""The student-side helpers: earlier notebooks' functions, the digits split, argument checks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from coursekit.arrays import pool_geometry
+from coursekit.data import digits
+from coursekit.previous import (
+    PreviousWorkError,
+    earlier,
+    load_definitions,
+    torch_conv2d,
+    torch_max_pool2d,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+WANTED = {"02_padding_stride": ["conv2d_fast"], "03_pooling": ["max_pool2d"]}
+
+
+def test_earlier_loads_the_learners_own_functions_from_solved_notebooks(capsys):
+    ops = earlier(WANTED, folder=ROOT / "source")
+    out = capsys.readouterr().out
+    assert "conv2d_fast: yours" in out and "max_pool2d: yours" in out
+    # they are the notebooks' own functions, not PyTorch's
+    assert ops.conv2d_fast is not torch_conv2d and ops.max_pool2d is not torch_max_pool2d
+    assert "02_padding_stride.ipynb cell" in ops.conv2d_fast.__code__.co_filename
+    x, w = np.random.default_rng(0).standard_normal((2, 3, 6, 6)), np.ones((4, 3, 3, 3))
+    np.testing.assert_allclose(ops.conv2d_fast(x, w, padding=1), torch_conv2d(x, w, padding=1),
+                               atol=1e-12)
+
+
+def test_earlier_falls_back_to_pytorch_for_stubs_and_says_why(capsys):
+    ops = earlier(WANTED, folder=ROOT / "notebooks")  # the unsolved student notebooks
+    out = capsys.readouterr().out
+    assert ops.conv2d_fast is torch_conv2d and ops.max_pool2d is torch_max_pool2d
+    assert "conv2d_fast: PyTorch's, because it is not implemented yet" in out
+
+
+def test_earlier_falls_back_when_the_notebook_is_missing(tmp_path, capsys):
+    ops = earlier(WANTED, folder=tmp_path)
+    out = capsys.readouterr().out
+    assert ops.max_pool2d is torch_max_pool2d
+    assert f"{tmp_path / '03_pooling' / '03_pooling.ipynb'} does not exist" in out
+
+
+def test_earlier_rejects_a_wrong_implementation(tmp_path, capsys):
+    # a solved notebook 03 whose max_pool2d takes the mean: it must not be trusted
+    folder = tmp_path / "03_pooling"
+    folder.mkdir()
+    nb = json.loads((ROOT / "source/03_pooling/03_pooling.ipynb").read_text())
+    for cell in nb["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "max_pool2d":
+            cell["source"] = "".join(cell["source"]).replace(".max(axis=(4, 5))", ".mean(axis=(4, 5))")
+    (folder / "03_pooling.ipynb").write_text(json.dumps(nb))
+    ops = earlier({"03_pooling": ["max_pool2d"]}, folder=tmp_path)
+    assert ops.max_pool2d is torch_max_pool2d
+    assert "max_pool2d: PyTorch's, because it differs from PyTorch by up to" in capsys.readouterr().out
+
+
+def test_loading_runs_definitions_only(tmp_path):
+    # the notebook's plots, prints and tests are skipped; a broken cell is named
+    shutil.copytree(ROOT / "source/02_padding_stride", tmp_path / "02_padding_stride")
+    namespace = load_definitions(tmp_path / "02_padding_stride/02_padding_stride.ipynb")
+    assert callable(namespace["conv2d_fast"]) and "plt" not in namespace
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "def f(:\n",
+                                             "metadata": {"tags": ["export"]}}]}))
+    with pytest.raises(PreviousWorkError, match=r"broken.ipynb, cell 0: SyntaxError"):
+        load_definitions(broken)
+    (tmp_path / "junk.ipynb").write_text("not json")
+    with pytest.raises(PreviousWorkError, match="junk.ipynb is not a readable notebook"):
+        load_definitions(tmp_path / "junk.ipynb")
+
+
+def test_torch_fallbacks_match_pytorch():
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
+    want = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), 2, 1).numpy()
+    np.testing.assert_array_equal(torch_conv2d(x, w, b, stride=2, padding=1), want)
+    np.testing.assert_array_equal(torch_max_pool2d(x, 3, 2, 1),
+                                  F.max_pool2d(torch.from_numpy(x), 3, 2, 1).numpy())
+
+
+def test_digits_split_is_fixed_stratified_and_scaled():
+    x_train, y_train, x_test, y_test = digits()
+    assert x_train.shape == (1437, 1, 8, 8) and x_test.shape == (360, 1, 8, 8)
+    assert x_train.dtype == np.float64 and y_train.dtype == np.int64
+    assert 0 <= x_train.min() and x_train.max() == 1.0
+    # stratified: each class's share of the test set is its share of all digits, to one image
+    overall = np.bincount(np.concatenate([y_train, y_test])) * len(y_test) / 1797
+    assert np.all(np.abs(np.bincount(y_test) - overall) <= 1)
+    again = digits()
+    assert np.array_equal(again[0], x_train) and np.array_equal(again[3], y_test)
+    assert not np.array_equal(digits(seed=1)[3], y_test)
+    with pytest.raises(ValueError, match="test_fraction"):
+        digits(test_fraction=1.5)
+
+
+def test_pool_geometry_names_the_layer_and_the_shapes():
+    assert pool_geometry(np.zeros((1, 1, 7, 6)), 3, 2, 1, "p")[3:] == (4, 3)
+    with pytest.raises(ValueError, match=r"maxp expects x of shape \(N, C, H, W\), got \(4, 4\)"):
+        pool_geometry(np.zeros((4, 4)), 2, None, 0, "maxp")
+    with pytest.raises(ValueError, match="more than half the window"):
+        pool_geometry(np.zeros((1, 1, 4, 4)), 2, None, 2, "maxp")
