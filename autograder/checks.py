@@ -42,6 +42,7 @@ class Case:
     # a property check used instead of comparing with the reference (e.g. "is an edge detector"):
     # returns None if the output is acceptable, else what is wrong with it
     check: Callable[[Any], str | None] | None = None
+    key: tuple = ()  # (group, position), set when the cases are generated
 
 
 @dataclass
@@ -134,7 +135,13 @@ def get_exercise(name: str) -> Exercise:
 
 
 def _call(fn: Callable[..., Any], case: Case) -> tuple[Any, BaseException | None, str]:
-    """Call ``fn`` on private copies of the case's inputs; capture what it prints."""
+    """Call ``fn`` on private copies of the case's inputs; capture what it prints.
+
+    A recorded answer (graded from a sandbox, see autograder.trusted) is not called: it returns
+    what the sandbox recorded for this case.
+    """
+    if hasattr(fn, "recorded_call"):
+        return fn.recorded_call(case)
     args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
     printed = io.StringIO()
     try:
@@ -283,6 +290,8 @@ def run(ex: Exercise, student: Callable[..., Any], points: float) -> Report:
     for index, group in enumerate(ex.groups):
         rng = np.random.default_rng([ex.seed, index])
         cases = list(group.cases(rng))
+        for position, case in enumerate(cases):
+            case.key = (index, position)
         share = points * group.weight / total_weight
         failure = None
         if not callable(student):

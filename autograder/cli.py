@@ -4,7 +4,11 @@ Instructors:
     release                 rebuild notebooks/ and solutions/ from source/ (same as make release)
     stale                   list generated files that no longer match source/; exit 1 if any
     grade SUBMISSIONS       autograde <student>/<assignment>/<notebook>.ipynb (a folder or a zip)
-                            into the gradebook; print a table per student; write grades.csv
+                            into the gradebook; print a table per student; write grades.csv.
+                            Scores come from a bubblewrap sandbox (see autograder/trusted.py);
+                            submissions whose in-kernel verdict differs are FLAGGED.
+                            --no-sandbox: plain nbgrader (warned on every report);
+                            --regrade: grade again what was already graded and is unchanged
     feedback                write HTML feedback for every graded submission (hidden tests removed)
     export                  write the grades CSV again from the gradebook
 Learners:
@@ -49,17 +53,31 @@ def _cmd_stale(args: argparse.Namespace) -> int:
 def _cmd_grade(args: argparse.Namespace) -> int:
     from autograder import grading
 
+    from autograder import sandbox
+
+    limits = sandbox.Limits(wall_seconds=args.timeout) if args.timeout else None
+    if args.no_sandbox:
+        print(sandbox.NO_SANDBOX_WARNING, file=sys.stderr)
     try:
         batch = grading.grade_batch(Path(args.submissions), args.root, jobs=args.jobs,
-                                    db_url=args.db, progress=not args.quiet)
+                                    db_url=args.db, progress=not args.quiet,
+                                    sandboxed=not args.no_sandbox, limits=limits,
+                                    regrade=args.regrade)
     except grading.GradingError as exc:
         return _err(str(exc))
     for problem in batch.problems:
         print(f"not graded: {problem}", file=sys.stderr)
+    for sub in batch.skipped:
+        print(f"skipped {sub.student}/{sub.assignment}: graded before and unchanged "
+              "(--regrade grades it again)", file=sys.stderr)
     rows = grading.gradebook_scores(args.root, args.db)
     graded = {(s.student, s.assignment) for s in batch.graded}
     batch_rows = [r for r in rows if (r.student, r.assignment) in graded]
+    if args.no_sandbox:
+        print(sandbox.NO_SANDBOX_WARNING)
     print(grading.format_table(batch_rows, batch.problems))
+    if args.no_sandbox:
+        print(sandbox.NO_SANDBOX_WARNING)
     grading.write_csv(Path(args.csv), rows, batch.problems)
     print(f"\ngrades of {len(graded)} submission(s) recorded in the gradebook; "
           f"CSV of the whole gradebook written to {args.csv}")
@@ -119,6 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--jobs", "-j", type=int, default=1, help="parallel workers (default 1)")
     grade.add_argument("--csv", default="grades.csv", help="CSV to write (default grades.csv)")
     grade.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="grade without bubblewrap: plain nbgrader, not safe against hostile "
+                            "submissions (a warning is printed on every report)")
+    grade.add_argument("--regrade", action="store_true",
+                       help="grade again submissions already graded and unchanged")
+    grade.add_argument("--timeout", type=float, default=0,
+                       help="seconds allowed per exercise in the sandbox (default 300)")
     grade.set_defaults(func=_cmd_grade)
 
     sub.add_parser("feedback", help="HTML feedback per student, in feedback/").set_defaults(

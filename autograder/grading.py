@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -34,7 +36,8 @@ import nbformat
 
 from autograder.build import ROOT, find_sources
 
-CSV_FIELDS = ["student", "assignment", "score", "max_score", "percent", "status"]
+CSV_FIELDS = ["student", "assignment", "score", "max_score", "percent", "status", "flag"]
+VERDICTS_DIR = "verdicts"  # <course>/verdicts/<student>/<assignment>.json: the sandbox's reports
 
 
 class GradingError(Exception):
@@ -63,6 +66,7 @@ class Problem:
 class BatchResult:
     graded: list[Submission] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    skipped: list[Submission] = field(default_factory=list)  # graded before, unchanged since
 
 
 # ----------------------------------------------------------------------------- configuration
@@ -273,19 +277,116 @@ def _install_execute_unlock() -> None:
     Execute._course_unlock = True
 
 
-def autograde_one(course: str, db_url: str | None, assignment: str, student: str) -> dict:
-    """Run nbgrader autograde on one submission; database work happens under the course lock."""
+def autograde_one(course: str, db_url: str | None, assignment: str, student: str,
+                  sandboxed: bool = True, limits=None, digest: str = "") -> dict:
+    """Grade one submission: nbgrader's autograde (the in-kernel verdict), then, if
+    ``sandboxed``, the trusted verdict of autograder.trusted, which replaces the in-kernel scores
+    in the gradebook. Database work happens under the course lock."""
     global _LOCK
     _prepare_nbgrader()
     _install_execute_unlock()
     course_path = Path(course)
     _LOCK = CourseLock(course_path)
-    with _LOCK.held():
-        api = api_for(course_path, db_url)
-        result = api.autograde(assignment, student, force=True, create=True)
-    _LOCK = None
-    return {"student": student, "assignment": assignment, "success": bool(result["success"]),
-            "error": result.get("error") or "", "log": result.get("log") or ""}
+    try:
+        with _LOCK.held():
+            api = api_for(course_path, db_url)
+            result = api.autograde(assignment, student, force=True, create=True)
+        outcome = {"student": student, "assignment": assignment,
+                   "success": bool(result["success"]), "error": result.get("error") or "",
+                   "log": result.get("log") or "", "flags": []}
+    except Exception as exc:  # the in-kernel run failed; the sandbox may still grade it
+        outcome = {"student": student, "assignment": assignment, "success": False,
+                   "error": f"{type(exc).__name__}: {exc}", "log": "", "flags": []}
+    finally:
+        _LOCK = None
+    if sandboxed:
+        outcome["flags"] = record_trusted(course_path, db_url, assignment, student, limits,
+                                          in_kernel_ok=outcome["success"],
+                                          in_kernel_error=outcome["error"] or outcome["log"],
+                                          digest=digest)
+        outcome["success"] = True
+    else:
+        write_verdict(course_path, student, assignment, {
+            "sandbox": False, "digest": digest, "flags": [], "complete": outcome["success"]})
+    return outcome
+
+
+def _fmt_points(x: float | None) -> str:
+    return "none" if x is None else f"{x:.4g}"
+
+
+def record_trusted(course: Path, db_url: str | None, assignment: str, student: str, limits,
+                   in_kernel_ok: bool, in_kernel_error: str, digest: str) -> list[str]:
+    """Grade every exercise in the sandbox, write those scores into the gradebook (replacing
+    the in-kernel ones) and return the flags: where the in-kernel verdict disagrees."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from autograder import sandbox, trusted
+
+    limits = limits or sandbox.Limits()
+    sub_dir = course / "submitted" / student / assignment
+    verdicts = [trusted.grade_notebook(sub_dir / src.name, src, limits)
+                for src in sorted((course / "source" / assignment).glob("*.ipynb"))]
+    flags = []
+    if not in_kernel_ok:
+        first = (in_kernel_error or "").strip().splitlines()
+        flags.append("the in-kernel run failed" + (f" ({first[-1][:200]})" if first else "")
+                     + "; every exercise was graded in the sandbox")
+    url = db_url or f"sqlite:///{course / 'gradebook.db'}"
+    with CourseLock(course).held(), Gradebook(url) as gb:
+        try:
+            gb.find_submission(assignment, student)
+        except MissingEntry:
+            gb.update_or_create_submission(assignment, student)
+        for nbv in verdicts:
+            for v in nbv.exercises:
+                try:
+                    grade = gb.find_grade(v.grade_id, nbv.notebook, assignment, student)
+                except MissingEntry:
+                    flags.append(f"{v.exercise}: no gradebook cell {v.grade_id}")
+                    continue
+                before = grade.auto_score if in_kernel_ok else None
+                points = min(v.max_points, math.floor(v.points * 1e6 + 0.5) / 1e6)
+                if in_kernel_ok and (before is None or abs(before - points) > 1e-6):
+                    flags.append(f"{v.exercise}: in-kernel {_fmt_points(before)}, "
+                                 f"sandbox {_fmt_points(points)}")
+                grade.auto_score = points
+        gb.db.commit()
+    write_verdict(course, student, assignment, {
+        "sandbox": True, "digest": digest, "flags": flags, "complete": True,
+        "notebooks": [{"notebook": nbv.notebook, "problem": nbv.problem,
+                       "exercises": [{"grade_id": v.grade_id, "exercise": v.exercise,
+                                      "points": v.points, "max_points": v.max_points,
+                                      "problem": v.problem, "report": v.report}
+                                     for v in nbv.exercises]} for nbv in verdicts]})
+    return flags
+
+
+def verdict_path(course: Path, student: str, assignment: str) -> Path:
+    return course / VERDICTS_DIR / student / f"{assignment}.json"
+
+
+def write_verdict(course: Path, student: str, assignment: str, data: dict) -> None:
+    """Written last, after the gradebook commit: its presence means the grading completed."""
+    path = verdict_path(course, student, assignment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(path)
+
+
+def read_verdict(course: Path, student: str, assignment: str) -> dict | None:
+    try:
+        return json.loads(verdict_path(course, student, assignment).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def submission_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for nb in sorted(folder.glob("*.ipynb")):
+        h.update(nb.name.encode() + b"\0" + nb.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 # ----------------------------------------------------------------------------- grading
@@ -321,22 +422,45 @@ def copy_into_course(sub: Submission, course: Path) -> None:
 
 
 def grade_batch(submissions: Path, course: Path = ROOT, jobs: int = 1, db_url: str | None = None,
-                progress: bool = True) -> BatchResult:
-    """Grade every submission found under ``submissions`` into the course's gradebook."""
+                progress: bool = True, sandboxed: bool = True, limits=None,
+                regrade: bool = False) -> BatchResult:
+    """Grade every submission found under ``submissions`` into the course's gradebook.
+
+    A submission whose notebooks are unchanged since it was last graded completely (same
+    digest, same mode) is skipped unless ``regrade``: rerunning an interrupted batch grades only
+    what was not finished.
+    """
     course = course.resolve()
+    if sandboxed:
+        from autograder import sandbox
+
+        try:
+            sandbox.require_bwrap()
+        except sandbox.SandboxUnavailable as exc:
+            raise GradingError(str(exc)) from None
     with tempfile.TemporaryDirectory() as tmp:
         batch = discover(unpack(submissions.resolve(), Path(tmp), course), course)
-        if batch.graded:
-            prepare_assignments(course, db_url, {s.assignment for s in batch.graded})
-            for sub in batch.graded:
+        digests = {(s.student, s.assignment): submission_digest(s.folder) for s in batch.graded}
+        todo = []
+        for sub in batch.graded:
+            done = read_verdict(course, sub.student, sub.assignment)
+            if (not regrade and done and done.get("complete") and done.get("sandbox") == sandboxed
+                    and done.get("digest") == digests[(sub.student, sub.assignment)]):
+                batch.skipped.append(sub)
+            else:
+                todo.append(sub)
+        if todo:
+            prepare_assignments(course, db_url, {s.assignment for s in todo})
+            for sub in todo:
+                verdict_path(course, sub.student, sub.assignment).unlink(missing_ok=True)
                 copy_into_course(sub, course)
     if jobs > 1:
         # one core per kernel: parallel kernels must not fight over BLAS threads
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, "1")
-    outcomes = _run_all(course, db_url, batch.graded, jobs, progress)
-    ok = []
-    for sub in batch.graded:
+    outcomes = _run_all(course, db_url, todo, jobs, progress, sandboxed, limits, digests)
+    ok = list(batch.skipped)
+    for sub in todo:
         outcome = outcomes[(sub.student, sub.assignment)]
         if outcome["success"]:
             ok.append(sub)
@@ -350,20 +474,29 @@ def grade_batch(submissions: Path, course: Path = ROOT, jobs: int = 1, db_url: s
 
 
 def _run_all(course: Path, db_url: str | None, subs: list[Submission], jobs: int,
-             progress: bool) -> dict[tuple[str, str], dict]:
+             progress: bool, sandboxed: bool = True, limits=None,
+             digests: dict | None = None) -> dict[tuple[str, str], dict]:
     from tqdm import tqdm
 
+    digests = digests or {}
     bar = tqdm(total=len(subs), desc="grading", unit="submission", disable=not progress or not subs)
     outcomes = {}
+
+    def args(s: Submission) -> tuple:
+        return (str(course), db_url, s.assignment, s.student, sandboxed, limits,
+                digests.get((s.student, s.assignment), ""))
+
     if jobs <= 1:
         for sub in subs:
-            outcomes[(sub.student, sub.assignment)] = autograde_one(
-                str(course), db_url, sub.assignment, sub.student)
+            try:
+                outcomes[(sub.student, sub.assignment)] = autograde_one(*args(sub))
+            except Exception as exc:  # one submission's failure is not the batch's
+                outcomes[(sub.student, sub.assignment)] = {
+                    "success": False, "error": f"{type(exc).__name__}: {exc}", "log": ""}
             bar.update()
     else:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-            futures = {pool.submit(autograde_one, str(course), db_url, s.assignment, s.student): s
-                       for s in subs}
+            futures = {pool.submit(autograde_one, *args(s)): s for s in subs}
             for future in as_completed(futures):
                 sub = futures[future]
                 try:
@@ -399,6 +532,7 @@ class AssignmentScore:
     max_score: float
     exercises: list[ExerciseScore]
     status: str = "graded"
+    flag: str = ""  # where the in-kernel verdict and the sandbox disagree; "" if they agree
 
 
 def gradebook_scores(course: Path = ROOT, db_url: str | None = None) -> list[AssignmentScore]:
@@ -420,8 +554,11 @@ def gradebook_scores(course: Path = ROOT, db_url: str | None = None) -> list[Ass
                     ExerciseScore(exercise_name(g.name), g.score, g.max_score)
                     for nb in sub.notebooks for g in nb.grades if g.max_score > 0
                 ]
+                verdict = read_verdict(course, student.id, assignment.name) or {}
+                status = "graded" if verdict.get("sandbox", True) else "graded (no sandbox)"
                 rows.append(AssignmentScore(student.id, assignment.name, sub.score,
-                                            sub.max_score, exercises))
+                                            sub.max_score, exercises, status,
+                                            "; ".join(verdict.get("flags", []))))
     return rows
 
 
@@ -433,6 +570,8 @@ def format_table(rows: list[AssignmentScore], problems: list[Problem] = ()) -> s
             pct = 100 * r.score / r.max_score if r.max_score else 0.0
             lines.append(f"  {r.assignment:<24} {r.score:6.2f} / {r.max_score:<6.2f} {pct:5.1f}%"
                          + ("" if r.status == "graded" else f"  ({r.status})"))
+            if r.flag:
+                lines.append(f"    FLAGGED for review: {r.flag}")
             for e in r.exercises:
                 lines.append(f"    {e.name:<22} {e.score:6.2f} / {e.max_score:.2f}")
         for p in problems:
@@ -454,11 +593,11 @@ def write_csv(path: Path, rows: list[AssignmentScore], problems: list[Problem] =
             pct = 100 * r.score / r.max_score if r.max_score else 0.0
             writer.writerow({"student": r.student, "assignment": r.assignment,
                              "score": f"{r.score:.4g}", "max_score": f"{r.max_score:.4g}",
-                             "percent": f"{pct:.1f}", "status": r.status})
+                             "percent": f"{pct:.1f}", "status": r.status, "flag": r.flag})
         for p in problems:
             writer.writerow({"student": p.student or "", "assignment": p.assignment or "",
                              "score": "", "max_score": "", "percent": "",
-                             "status": f"not graded: {p}"})
+                             "status": f"not graded: {p}", "flag": ""})
     tmp.replace(path)  # never leave a half-written grade file
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from autograder.checks import Case, Exercise, Group, Mistake, register
 from autograder.exercises.common import as_pair, ref, shape_str
+from autograder.probes import probe
 
 
 def _fixed(*cases: Case):
@@ -294,13 +295,11 @@ register(Exercise(
 
 # ----------------------------------------------------------------------------- numerical gradient
 
-_A = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, 1.0]])
-
 FUNCTIONS = [
-    ("f(v) = sum(v ** 3)", lambda v: np.sum(v ** 3)),
-    ("f(v) = sum(sin(v) * v)", lambda v: np.sum(np.sin(v) * v)),
-    ("f(v) = log(sum(exp(v)))", lambda v: np.log(np.sum(np.exp(v)))),
-    ("f(v) = v[0] * v[-1] * sum(v ** 2)", lambda v: v.flat[0] * v.flat[-1] * np.sum(v ** 2)),
+    ("f(v) = sum(v ** 3)", probe("sum_cube")),
+    ("f(v) = sum(sin(v) * v)", probe("sum_sin_times_v")),
+    ("f(v) = log(sum(exp(v)))", probe("log_sum_exp")),
+    ("f(v) = v[0] * v[-1] * sum(v ** 2)", probe("first_last_norm")),
 ]
 
 
@@ -314,15 +313,15 @@ def _numgrad_random(rng):
 
 def _numgrad_matrix(rng):
     x = rng.standard_normal(3)
-    yield Case("f(v) = sum((A @ v) ** 2), A 2x3, v (3,)", (lambda v: np.sum((_A @ v) ** 2), x))
+    yield Case("f(v) = sum((A @ v) ** 2), A 2x3, v (3,)", (probe("norm_of_A_v"), x))
     x2 = rng.standard_normal((2, 3))
-    yield Case("f(v) = v[0, 0] * v[1, 2] at a 2x3 v", (lambda v: v[0, 0] * v[1, 2], x2))
+    yield Case("f(v) = v[0, 0] * v[1, 2] at a 2x3 v", (probe("corner_product"), x2))
 
 
 def _numgrad_bad(rng):
-    yield Case("h = 0", (lambda v: np.sum(v), np.ones(2)), {"h": 0.0}, raises=ValueError)
-    yield Case("h = -1e-6", (lambda v: np.sum(v), np.ones(2)), {"h": -1e-6}, raises=ValueError)
-    yield Case("f returns an array", (lambda v: 2 * v, np.ones(3)), raises=ValueError)
+    yield Case("h = 0", (probe("sum"), np.ones(2)), {"h": 0.0}, raises=ValueError)
+    yield Case("h = -1e-6", (probe("sum"), np.ones(2)), {"h": -1e-6}, raises=ValueError)
+    yield Case("f returns an array", (probe("double"), np.ones(3)), raises=ValueError)
 
 
 def _numgrad_forward(f, x, h=1e-6):
@@ -360,7 +359,7 @@ register(Exercise(
         Group("fixed examples from the notebook", 1, _fixed(
             Case("f(v) = sum(v ** 3) at [[1, -2], [0.5, 3]]",
                  (FUNCTIONS[0][1], np.array([[1.0, -2.0], [0.5, 3.0]]))),
-            Case("f(v) = v[0] * v[1] at [2, 5]", (lambda v: v[0] * v[1], np.array([2.0, 5.0]))))),
+            Case("f(v) = v[0] * v[1] at [2, 5]", (probe("product_01"), np.array([2.0, 5.0]))))),
         Group("random points, several functions (compared at 1e-7)", 2, _numgrad_random),
         Group("functions of several entries (each entry restored)", 1, _numgrad_matrix),
         Group("bad input raises ValueError", 0.5, _numgrad_bad),

@@ -1,0 +1,232 @@
+"""Run untrusted code in a bubblewrap (``bwrap``) sandbox.
+
+What the sandbox sees and may do:
+
+- a read-only system (``/usr``, the Python installation and the virtual environment), a private
+  ``/tmp`` and ``/dev``, and one writable folder (the submission's working copy);
+- nothing of the course: not ``solutions/``, ``source/``, the hidden tests, ``gradebook.db`` or
+  other students' submissions; only the student-side packages (``coursekit``,
+  ``autograder.feedback``, the sandbox runner) staged read-only in ``/opt/course``;
+- no network (own network namespace), its own process tree (PID namespace), an empty
+  environment (``--clearenv``), a user id of its own that is not root;
+- limits: address space, CPU seconds, number of processes (per user id, so a fork bomb is
+  bounded and cannot starve another sandbox), file size, and a wall-clock timeout after which
+  the whole process tree is killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+INSTALL_HINT = (
+    "bubblewrap (bwrap) is not installed, so submissions cannot be graded in a sandbox. "
+    "Install it with `sudo apt-get install bubblewrap` (Debian, Ubuntu) or "
+    "`sudo dnf install bubblewrap` (Fedora), or pass --no-sandbox to grade without it "
+    "(then code in a submission can change its own score and harm the batch).")
+
+NO_SANDBOX_WARNING = (
+    "WARNING: graded with --no-sandbox: every score below is plain nbgrader's in-kernel "
+    "verdict, which code in a submission can change.")
+
+# The student-side modules the sandbox may import (no reference, no hidden tests).
+STAGED = ("coursekit", "autograder/__init__.py", "autograder/feedback.py",
+          "autograder/probes.py", "autograder/sandbox_runner.py")
+
+
+class SandboxUnavailable(RuntimeError):
+    """bwrap is missing or does not work here."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int = 6144  # address space per process (PyTorch reserves a lot of it)
+    cpu_seconds: int = 600  # CPU time per process
+    processes: int = 128  # processes and threads of the sandbox's user id
+    file_mb: int = 256  # largest file it may write
+    wall_seconds: float = 300.0  # the whole run, then everything is killed
+
+
+@dataclass
+class Outcome:
+    returncode: int | None
+    timed_out: bool
+    stdout: str
+    stderr: str
+
+
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap")
+
+
+def require_bwrap() -> str:
+    path = bwrap_path()
+    if path is None:
+        raise SandboxUnavailable(INSTALL_HINT)
+    return path
+
+
+def _python_paths() -> tuple[Path, Path]:
+    """(the base Python installation, the virtual environment)."""
+    return Path(sys.base_prefix).resolve(), Path(sys.prefix)
+
+
+def _dirs_with_parents(paths: list[Path]) -> list[str]:
+    """bwrap arguments creating every ancestor of ``paths`` world-readable (0755): bwrap would
+    create them 0700, which a non-root user id cannot traverse."""
+    made: set[Path] = set()
+    args: list[str] = []
+    for path in paths:
+        for parent in reversed(path.parents):
+            if parent == Path("/") or parent in made:
+                continue
+            made.add(parent)
+            args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def stage_student_modules(dest: Path) -> Path:
+    """Copy the student-side modules into ``dest/course`` (bound read-only as /opt/course)."""
+    course = dest / "course"
+    for item in STAGED:
+        src = ROOT / item
+        target = course / item
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, target)
+    for path in [course, *course.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return course
+
+
+def new_uid() -> int:
+    """A user id of its own for each sandbox (no account needed): its process limit is its own."""
+    return 200_000 + secrets.randbelow(800_000)
+
+
+def chown_tree(path: Path, uid: int) -> None:
+    for p in [path, *path.rglob("*")]:
+        os.lchown(p, uid, uid)
+
+
+def command(argv: list[str], workdir: Path, uid: int, *, staged: Path | None = None,
+            extra_ro: tuple[Path, ...] = (), extra_rw: tuple[Path, ...] = (),
+            env: dict[str, str] | None = None, cwd: str = "/work/submission") -> list[str]:
+    """The bwrap command line running ``argv`` as ``uid`` with ``workdir`` at /work/submission."""
+    base, venv = _python_paths()
+    ro = [base, venv, *extra_ro]
+    args = [require_bwrap(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+            "--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        target = Path("/") / name
+        if target.is_symlink():
+            args += ["--symlink", os.readlink(target), str(target)]
+        elif target.is_dir():
+            args += ["--ro-bind", str(target), str(target)]
+    for etc in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "fonts",
+                "localtime", "nsswitch.conf"):
+        if (Path("/etc") / etc).exists():
+            args += ["--ro-bind", f"/etc/{etc}", f"/etc/{etc}"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    args += _dirs_with_parents([*ro, *extra_rw, Path("/work/submission"), Path("/opt/course")])
+    for path in ro:
+        args += ["--ro-bind", str(path), str(path)]
+    for path in extra_rw:
+        args += ["--bind", str(path), str(path)]
+    if staged is not None:
+        args += ["--ro-bind", str(staged), "/opt/course"]
+    args += ["--bind", str(workdir), "/work/submission", "--chdir", cwd, "--clearenv"]
+    environment = {
+        "PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+        "PYTHONPATH": "/opt/course", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": "/tmp/matplotlib", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1", "XDG_CACHE_HOME": "/tmp/.cache", **(env or {})}
+    for key, value in environment.items():
+        args += ["--setenv", key, value]
+    setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
+    return args + ["--", setpriv, "--reuid", str(uid), "--regid", str(uid), "--clear-groups",
+                   "--inh-caps=-all", "--no-new-privs", *argv]
+
+
+def limiter(limits: Limits):
+    """preexec_fn setting the resource limits (inherited by bwrap and everything inside)."""
+    def apply() -> None:
+        mem = limits.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        size = limits.file_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return apply
+
+
+def run(argv: list[str], workdir: Path, *, limits: Limits | None = None, uid: int | None = None,
+        staged: Path | None = None, env: dict[str, str] | None = None,
+        max_output: int = 200_000) -> Outcome:
+    """Run ``argv`` in a fresh sandbox; ``workdir`` (chowned to the sandbox's user) is writable.
+
+    Never raises for anything the code inside does: a crash is a return code, a hang is
+    ``timed_out``. Output is read from files outside the sandbox, at most ``max_output`` bytes.
+    """
+    limits = limits or Limits()
+    uid = new_uid() if uid is None else uid
+    chown_tree(workdir, uid)
+    cmd = command(argv, workdir, uid, staged=staged, env=env)
+    with tempfile.TemporaryDirectory(prefix="sandbox-log-") as logs:
+        out_path, err_path = Path(logs) / "stdout", Path(logs) / "stderr"
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                    start_new_session=True, preexec_fn=limiter(limits))
+            timed_out = False
+            try:
+                proc.wait(timeout=limits.wall_seconds)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                kill_group(proc)
+        return Outcome(None if timed_out else proc.returncode, timed_out,
+                       _head(out_path, max_output), _head(err_path, max_output))
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def _head(path: Path, limit: int) -> str:
+    with open(path, "rb") as fh:
+        return fh.read(limit).decode("utf-8", "replace")
+
+
+def selftest() -> dict:
+    """Check that bwrap works here: runs Python inside and reports what it can see."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "work"
+        work.mkdir()
+        code = ("import json, os, socket\n"
+                "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2); net = True\n"
+                "except OSError:\n    net = False\n"
+                "print(json.dumps({'uid': os.getuid(), 'net': net, 'course': "
+                f"os.path.exists({str(ROOT / 'solutions')!r})}}))")
+        outcome = run([sys.executable, "-c", code], work, limits=Limits(wall_seconds=60))
+        if outcome.returncode != 0:
+            raise SandboxUnavailable(f"bwrap does not work here: {outcome.stderr.strip()[-500:]}")
+        return json.loads(outcome.stdout.strip().splitlines()[-1])
