@@ -51,9 +51,7 @@ def _cmd_stale(args: argparse.Namespace) -> int:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from autograder import grading
-
-    from autograder import sandbox
+    from autograder import grading, sandbox
 
     limits = sandbox.Limits(wall_seconds=args.timeout) if args.timeout else None
     if args.no_sandbox:

@@ -87,11 +87,16 @@ def course_config(course: Path, db_url: str | None = None):
     return config
 
 
-def api_for(course: Path, db_url: str | None = None):
+def api_for(course: Path, db_url: str | None = None, sandboxed: bool = False,
+            cell_timeout: float | None = None):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
     config = course_config(course, db_url)
+    if sandboxed:  # nbgrader's own kernel runs in bwrap too: it must not harm the batch
+        config.Execute.kernel_manager_class = "autograder.sandbox.SandboxedKernelManager"
+    if cell_timeout:
+        config.Execute.timeout = int(cell_timeout)
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 
@@ -289,7 +294,8 @@ def autograde_one(course: str, db_url: str | None, assignment: str, student: str
     _LOCK = CourseLock(course_path)
     try:
         with _LOCK.held():
-            api = api_for(course_path, db_url)
+            api = api_for(course_path, db_url, sandboxed=sandboxed,
+                          cell_timeout=limits.wall_seconds if limits else None)
             result = api.autograde(assignment, student, force=True, create=True)
         outcome = {"student": student, "assignment": assignment,
                    "success": bool(result["success"]), "error": result.get("error") or "",

@@ -96,10 +96,10 @@ def _dirs_with_parents(paths: list[Path]) -> list[str]:
     return args
 
 
-def stage_student_modules(dest: Path) -> Path:
+def stage_student_modules(dest: Path, items: tuple[str, ...] = STAGED) -> Path:
     """Copy the student-side modules into ``dest/course`` (bound read-only as /opt/course)."""
     course = dest / "course"
-    for item in STAGED:
+    for item in items:
         src = ROOT / item
         target = course / item
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -124,13 +124,15 @@ def chown_tree(path: Path, uid: int) -> None:
 
 def command(argv: list[str], workdir: Path, uid: int, *, staged: Path | None = None,
             extra_ro: tuple[Path, ...] = (), extra_rw: tuple[Path, ...] = (),
-            env: dict[str, str] | None = None, cwd: str = "/work/submission") -> list[str]:
+            env: dict[str, str] | None = None, cwd: str = "/work/submission",
+            new_session: bool = True) -> list[str]:
     """The bwrap command line running ``argv`` as ``uid`` with ``workdir`` at /work/submission."""
     base, venv = _python_paths()
     ro = [base, venv, *extra_ro]
     args = [require_bwrap(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-            "--unshare-cgroup-try", "--die-with-parent", "--new-session",
-            "--ro-bind", "/usr", "/usr"]
+            "--unshare-cgroup-try", "--die-with-parent", "--ro-bind", "/usr", "/usr"]
+    if new_session:
+        args.insert(1, "--new-session")
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         target = Path("/") / name
         if target.is_symlink():
@@ -230,3 +232,58 @@ def selftest() -> dict:
         if outcome.returncode != 0:
             raise SandboxUnavailable(f"bwrap does not work here: {outcome.stderr.strip()[-500:]}")
         return json.loads(outcome.stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------------------- the nbgrader kernel
+
+# What the in-kernel run (nbgrader's own execution, with its hidden tests) may import: the hidden
+# tests need the checks and the reference, so they are visible to that kernel. Its verdict is
+# only compared with the trusted one, never recorded; the sandbox keeps it from harming the
+# batch (no gradebook, no other submissions, no network, limits).
+KERNEL_STAGED = ("autograder", "coursekit", "solutions")
+
+try:
+    from jupyter_client.manager import AsyncKernelManager
+except ImportError:  # pragma: no cover - jupyter_client comes with nbgrader
+    AsyncKernelManager = object  # type: ignore[assignment,misc]
+
+
+class SandboxedKernelManager(AsyncKernelManager):  # type: ignore[misc,valid-type]
+    """A Jupyter kernel started inside bwrap, talking over Unix sockets (IPC transport) in a
+    folder shared with the sandbox, since the sandbox has no network, loopback included.
+
+    nbgrader uses it when ``Execute.kernel_manager_class`` names it (``grade`` sets this).
+    """
+
+    limits = Limits(wall_seconds=24 * 3600)  # nbgrader's per-cell timeout applies
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._box = Path(tempfile.mkdtemp(prefix="kernel-box-"))
+        self._uid = new_uid()
+        self.transport = "ipc"
+        self.ip = str(self._box / "ipc")
+        self.connection_file = str(self._box / "kernel.json")
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw):
+        cwd = Path(kw.pop("cwd", None) or os.getcwd())
+        staged = stage_student_modules(self._box / "staged", KERNEL_STAGED)
+        chown_tree(self._box, self._uid)
+        cmd = command(kernel_cmd, cwd, self._uid, staged=staged, extra_rw=(self._box,),
+                      new_session=False)
+        chown_tree(cwd, self._uid)
+        kw["preexec_fn"] = limiter(self.limits)
+        kw["env"] = None
+        return await super()._async_launch_kernel(cmd, cwd=str(cwd), **kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self._box, ignore_errors=True)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        # the kernel runs the venv's Python whatever the kernelspec says
+        if cmd and Path(cmd[0]).name.startswith("python"):
+            cmd[0] = sys.executable
+        return cmd

@@ -86,6 +86,18 @@ def _encode_part(value: Any, folder: Path, stem: str) -> dict:
     return {"npy": name}
 
 
+def _definitions(src: str):
+    """Only the imports, functions, classes and assignments of another exercise's answer cell:
+    a crash at the top of that cell belongs to that exercise, not to this one."""
+    import ast
+
+    tree = ast.parse(src)
+    keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+            ast.Assign, ast.AnnAssign)
+    tree.body = [node for node in tree.body if isinstance(node, keep)]
+    return tree
+
+
 def _write_json(path: Path, data: dict) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data))
@@ -110,8 +122,11 @@ def main(job_folder: str) -> int:
     sink = io.StringIO()
     for cell in job["cells"]:
         try:
+            code = cell["source"]
+            if cell.get("definitions_only"):
+                code = _definitions(code)
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                exec(compile(cell["source"], cell["where"], "exec"), namespace)  # noqa: S102
+                exec(compile(code, cell["where"], "exec"), namespace)  # noqa: S102
         except BaseException as exc:  # a broken cell costs what depends on it, nothing more
             setup_errors.append(f"{cell['where']}: {type(exc).__name__}: {str(exc)[:300]}")
         sink.seek(0)

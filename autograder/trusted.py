@@ -282,6 +282,9 @@ def grade_answer(answer: Answer, cells: list[dict], submission_dir: Path, staged
     """Grade one exercise in a fresh sandbox."""
     ex = get_exercise(answer.exercise)
     cases = _all_cases(ex)
+    own = [c for c in cells if c.get("grade_id") == answer.function]
+    cells = [dict(c, definitions_only=bool(own) and "grade_id" in c and c not in own)
+             for c in cells]
     with tempfile.TemporaryDirectory(prefix="trusted-") as tmp:
         work = Path(tmp) / "work"
         shutil.copytree(submission_dir, work, symlinks=True,
@@ -334,21 +337,26 @@ def grade_answer(answer: Answer, cells: list[dict], submission_dir: Path, staged
     return Verdict(answer.grade_id, answer.exercise, report.points, answer.points, text, problem)
 
 
-def grade_notebook(submission_nb: Path, source_nb: Path,
-                   limits: sandbox.Limits | None = None) -> NotebookVerdict:
-    """Every exercise of one notebook, each in its own fresh sandbox."""
+def grade_notebook(submission_nb: Path, source_nb: Path, limits: sandbox.Limits | None = None,
+                   only: set[str] | None = None, workers: int = 2) -> NotebookVerdict:
+    """Every exercise of one notebook (or those named in ``only``), each in its own fresh
+    sandbox; ``workers`` sandboxes run at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
     limits = limits or sandbox.Limits()
     answers, setup, solution_ids = course_plan(source_nb)
+    answers = [a for a in answers if only is None or a.exercise in only]
     verdict = NotebookVerdict(Path(source_nb).stem)
     cells, problem = answer_cells(submission_nb, solution_ids)
     verdict.problem = problem
+    if problem:
+        verdict.exercises = [Verdict(a.grade_id, a.exercise, 0.0, a.points, problem, problem)
+                             for a in answers]
+        return verdict
     with tempfile.TemporaryDirectory(prefix="staged-") as tmp:
         staged = sandbox.stage_student_modules(Path(tmp))
-        for answer in answers:
-            if problem:
-                verdict.exercises.append(Verdict(answer.grade_id, answer.exercise, 0.0,
-                                                 answer.points, problem, problem))
-                continue
-            verdict.exercises.append(grade_answer(answer, setup + cells, submission_nb.parent,
-                                                  staged, limits))
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            verdict.exercises = list(pool.map(
+                lambda a: grade_answer(a, setup + cells, submission_nb.parent, staged, limits),
+                answers))
     return verdict
