@@ -2,11 +2,14 @@
 
     python bench/grading.py [--n 20]
 
-Prints two ratios (lower is better):
-  1. grading one submission with `python -m autograder grade`, divided by running the same notebook
-     alone with nbclient (each a fresh process, as an instructor would run them);
-  2. grading N submissions with --jobs 2, divided by grading the same N with --jobs 1.
-Targets on a 2-core machine: ratio 1 <= 1.5, ratio 2 <= 0.65.
+Prints three ratios (lower is better):
+  1. grading one submission with `python -m autograder grade --no-sandbox` (plain nbgrader in a
+     kernel), divided by running the same notebook alone with nbclient (each a fresh process, as
+     an instructor would run them);
+  2. grading N submissions with --jobs 2, divided by grading the same N with --jobs 1;
+  3. what the sandbox costs: grading one submission with the sandbox (the default: nbgrader's
+     kernel in bwrap, then every exercise in a fresh sandbox), divided by --no-sandbox.
+Targets on a 2-core machine: ratio 1 <= 1.5, ratio 2 <= 0.65, ratio 3 <= 1.5.
 Each grading run uses a fresh temporary course folder and gradebook.
 """
 
@@ -51,12 +54,12 @@ def timed(cmd: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def grade_time(subs: Path, jobs: int) -> float:
+def grade_time(subs: Path, jobs: int, *extra: str) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         course = fresh_course(Path(tmp))
         return timed([sys.executable, "-m", "autograder", "--root", str(course), "grade",
-                      str(subs), "--jobs", str(jobs), "-q", "--csv", str(Path(tmp) / "g.csv")],
-                     cwd=Path(tmp))
+                      str(subs), "--jobs", str(jobs), "-q", "--csv", str(Path(tmp) / "g.csv"),
+                      *extra], cwd=Path(tmp))
 
 
 def nbclient_time(notebook: Path) -> float:
@@ -75,10 +78,13 @@ def main() -> None:
         many = make_submissions(tmp / "many", args.n)
         nbclient_time(one / "student00" / ASSIGNMENT / NOTEBOOK)  # warm the OS caches
         base = nbclient_time(one / "student00" / ASSIGNMENT / NOTEBOOK)
-        single = grade_time(one, jobs=1)
+        single = grade_time(one, 1, "--no-sandbox")
+        boxed = grade_time(one, 1)
         print(f"nbclient alone, 1 notebook:          {base:7.2f} s")
-        print(f"autograder grade, 1 submission:      {single:7.2f} s")
+        print(f"autograder grade --no-sandbox, 1 submission: {single:7.2f} s")
         print(f"ratio 1 (grade / nbclient):          {single / base:7.2f}   target <= 1.5")
+        print(f"autograder grade (sandbox), 1 submission:    {boxed:7.2f} s")
+        print(f"ratio 3 (sandbox / no sandbox):      {boxed / single:7.2f}   target <= 1.5")
         serial = grade_time(many, jobs=1)
         parallel = grade_time(many, jobs=2)
         print(f"autograder grade, {args.n} submissions, --jobs 1: {serial:7.2f} s")

@@ -239,6 +239,12 @@ def test_the_stderr_rule_is_what_keeps_the_warning_harmless(tmp_path, submission
         fh.write("\nc.IgnorePattern.enabled = False\n")
     only_frank = tmp_path / "frank_only"
     shutil.copytree(submissions / "frank", only_frank / "frank")
-    proc = autograder(course, "grade", str(only_frank), "-q")
+    proc = autograder(course, "grade", str(only_frank), "-q", "--no-sandbox")
     assert proc.returncode == 0, proc.stderr
     assert float(scores(course / "grades.csv")[("frank", A)][0]) < FULL
+    assert "WARNING: graded with --no-sandbox" in proc.stdout
+    # the sandbox's verdict does not depend on stderr at all; the disagreement is flagged
+    proc = autograder(course, "grade", str(only_frank), "-q", "--regrade")
+    assert proc.returncode == 0, proc.stderr
+    assert float(scores(course / "grades.csv")[("frank", A)][0]) == FULL
+    assert "FLAGGED for review" in proc.stdout
