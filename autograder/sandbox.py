@@ -274,6 +274,7 @@ class SandboxedKernelManager(AsyncKernelManager):  # type: ignore[misc,valid-typ
         chown_tree(cwd, self._uid)
         kw["preexec_fn"] = limiter(self.limits)
         kw["env"] = None
+        kw["stdout"] = subprocess.DEVNULL  # ipykernel's banner; outputs travel over the sockets
         return await super()._async_launch_kernel(cmd, cwd=str(cwd), **kw)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
