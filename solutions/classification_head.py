@@ -26,6 +26,16 @@ def _check_labels(scores, y, name):
     return scores, y
 
 
+def _pool_backward_geometry(dout, x, kernel_size, stride, padding, name):
+    """pool_geometry for a backward pass, also checking that dout has the pooled shape."""
+    geometry = pool_geometry(x, kernel_size, stride, padding, name)
+    expected = np.shape(x)[:2] + geometry[3:]
+    if np.shape(dout) != expected:
+        raise ValueError(f"{name}: dout must have the pooled shape {expected} of x {np.shape(x)}, "
+                         f"got {np.shape(dout)}")
+    return geometry
+
+
 def relu(x: np.ndarray) -> np.ndarray:
     """Rectified linear unit, elementwise.
 
@@ -221,11 +231,9 @@ def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
                  [0., 0.]]]])
     """
     dout, x = as_float(dout), as_float(x)
-    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "max_pool2d_backward")
+    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_backward_geometry(dout, x, kernel_size, stride, padding,
+                                                                   "max_pool2d_backward")
     N, C, H, W = x.shape
-    if dout.shape != (N, C, Ho, Wo):
-        raise ValueError(f"max_pool2d_backward: dout must have the pooled shape {(N, C, Ho, Wo)} "
-                         f"of x {x.shape}, got {dout.shape}")
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
     windows = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
     windows = windows[:, :, ::sh, ::sw][:, :, :Ho, :Wo].reshape(N, C, Ho, Wo, kh * kw)
@@ -252,11 +260,9 @@ def avg_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
                  [0.25, 0.5 , 0.25]]]])
     """
     dout, x = as_float(dout), as_float(x)
-    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "avg_pool2d_backward")
+    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_backward_geometry(dout, x, kernel_size, stride, padding,
+                                                                   "avg_pool2d_backward")
     N, C, H, W = x.shape
-    if dout.shape != (N, C, Ho, Wo):
-        raise ValueError(f"avg_pool2d_backward: dout must have the pooled shape {(N, C, Ho, Wo)} "
-                         f"of x {x.shape}, got {dout.shape}")
     dxpad = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=dout.dtype)
     share = dout / (kh * kw)
     for a in range(kh):

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from planted import FLIPPED_CORR2D, STUB_CORR2D
 
 from autograder import sandbox, trusted
 from autograder.checks import grade
@@ -58,10 +59,7 @@ def scores(path: Path, limits: sandbox.Limits = FAST, only: set[str] | None = No
     return {v.exercise: round(v.points, 6) for v in verdict.exercises}
 
 
-STUB = '''
-def corr2d(X, K):
-    raise NotImplementedError
-'''
+STUB = STUB_CORR2D
 
 
 # ----------------------------------------------------------------------------- the sandbox itself
@@ -132,17 +130,7 @@ def test_solved_notebook_gets_full_marks_and_stubs_get_zero(tmp_path):
 
 
 def test_a_partly_wrong_answer_gets_the_same_points_as_in_a_kernel(tmp_path):
-    flipped = '''
-import numpy as np
-
-def corr2d(X, K):
-    X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)[::-1, ::-1]
-    if K.shape[0] > X.shape[0] or K.shape[1] > X.shape[1]:
-        raise ValueError("kernel larger than image")
-    H, W = X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1
-    return np.array([[np.sum(X[i:i + K.shape[0], j:j + K.shape[1]] * K) for j in range(W)]
-                     for i in range(H)])
-'''
+    flipped = FLIPPED_CORR2D
     namespace: dict = {}
     exec(flipped, namespace)
     in_kernel = grade("corr2d", namespace["corr2d"], points=3)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from planted import FLIPPED_CORR2D, STUB_CORR2D
 
 from autograder import sandbox
 from autograder.checks import grade
@@ -36,18 +37,8 @@ STUDENT = ROOT / "notebooks" / A / f"{A}.ipynb"
 FULL = 12.0
 WITHOUT_CORR2D = FULL - 3.0
 
-STUB = "\ndef corr2d(X, K):\n    raise NotImplementedError\n"
-FLIPPED = '''
-import numpy as np
-
-def corr2d(X, K):
-    X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)[::-1, ::-1]
-    if K.shape[0] > X.shape[0] or K.shape[1] > X.shape[1]:
-        raise ValueError("kernel larger than image")
-    H, W = X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1
-    return np.array([[np.sum(X[i:i + K.shape[0], j:j + K.shape[1]] * K) for j in range(W)]
-                     for i in range(H)])
-'''
+STUB = STUB_CORR2D
+FLIPPED = FLIPPED_CORR2D
 
 
 def _harm(body: str) -> str:
