@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from coursekit.previous import definitions
+
 KINDS = ("ValueError", "TypeError", "NotImplementedError", "IndexError", "KeyError",
          "ZeroDivisionError", "AssertionError", "ArithmeticError", "RuntimeError")
 
@@ -86,18 +88,6 @@ def _encode_part(value: Any, folder: Path, stem: str) -> dict:
     return {"npy": name}
 
 
-def _definitions(src: str):
-    """Only the imports, functions, classes and assignments of another exercise's answer cell:
-    a crash at the top of that cell belongs to that exercise, not to this one."""
-    import ast
-
-    tree = ast.parse(src)
-    keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-            ast.Assign, ast.AnnAssign)
-    tree.body = [node for node in tree.body if isinstance(node, keep)]
-    return tree
-
-
 def _write_json(path: Path, data: dict) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data))
@@ -124,7 +114,8 @@ def main(job_folder: str) -> int:
         try:
             code = cell["source"]
             if cell.get("definitions_only"):
-                code = _definitions(code)
+                # another exercise's cell: a crash at its top belongs to that exercise
+                code = definitions(code)
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
                 exec(compile(code, cell["where"], "exec"), namespace)  # noqa: S102
         except BaseException as exc:  # a broken cell costs what depends on it, nothing more

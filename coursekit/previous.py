@@ -73,6 +73,20 @@ def notebook_path(assignment: str, folder: Path | str | None = None) -> Path:
     return base / assignment / f"{assignment}.ipynb"
 
 
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+               ast.Assign, ast.AnnAssign)
+
+
+def definitions(source: str) -> ast.Module:
+    """``source`` with only its top-level imports, functions, classes and assignments.
+
+    Raises SyntaxError for code that does not parse.
+    """
+    tree = ast.parse(source)
+    tree.body = [node for node in tree.body if isinstance(node, DEFINITIONS)]
+    return tree
+
+
 def load_definitions(path: Path) -> dict[str, Any]:
     """Run the definitions (imports, functions, classes, constants) of a notebook's setup cells
     (tagged ``export``) and answer cells (nbgrader solution cells); return the namespace.
@@ -88,7 +102,6 @@ def load_definitions(path: Path) -> dict[str, Any]:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise PreviousWorkError(f"{path} is not a readable notebook: {exc}") from None
     namespace: dict[str, Any] = {"__name__": f"previous_{Path(path).stem}"}
-    keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
     for index, cell in enumerate(cells):
         meta = cell.get("metadata", {})
         if cell.get("cell_type") != "code" or not (
@@ -96,9 +109,7 @@ def load_definitions(path: Path) -> dict[str, Any]:
             continue
         source = "".join(cell.get("source", ""))
         try:
-            tree = ast.parse(source)
-            tree.body = [node for node in tree.body if isinstance(node, keep)]
-            exec(compile(tree, f"{path} cell {index}", "exec"), namespace)  # noqa: S102
+            exec(compile(definitions(source), f"{path} cell {index}", "exec"), namespace)  # noqa: S102
         except Exception as exc:
             raise PreviousWorkError(
                 f"{path}, cell {index}: {type(exc).__name__}: {exc}") from None
