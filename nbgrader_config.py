@@ -31,7 +31,7 @@ c.IgnorePattern.pattern = r"Warning|warnings\.warn|WARNING|\d+%\|"
 
 # Feedback: strip hidden tests (and tracebacks that could quote them) before rendering HTML.
 c.GenerateFeedback.preprocessors = [
-    "autograder.nbgrader_ext.HideHiddenTests",
+    "autograder.batch.plugins.HideHiddenTests",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

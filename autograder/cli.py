@@ -5,7 +5,7 @@ Instructors:
     stale                   list generated files that no longer match source/; exit 1 if any
     grade SUBMISSIONS       autograde <student>/<assignment>/<notebook>.ipynb (a folder or a zip)
                             into the gradebook; print a table per student; write grades.csv.
-                            Scores come from a bubblewrap sandbox (see autograder/trusted.py);
+                            Scores come from a bubblewrap sandbox (see autograder/verdict/trusted.py);
                             submissions whose in-kernel verdict differs are FLAGGED.
                             --no-sandbox: plain nbgrader (warned on every report);
                             --regrade: grade again what was already graded and is unchanged
@@ -23,7 +23,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from autograder import build
+from autograder.course import build
 
 
 def _err(message: str) -> int:
@@ -51,7 +51,8 @@ def _cmd_stale(args: argparse.Namespace) -> int:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from autograder import grading, sandbox
+    from autograder.batch import grading
+    from autograder.verdict import sandbox
 
     limits = sandbox.Limits(wall_seconds=args.timeout) if args.timeout else None
     if args.no_sandbox:
@@ -83,7 +84,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 
 
 def _cmd_feedback(args: argparse.Namespace) -> int:
-    from autograder import grading
+    from autograder.batch import grading
 
     try:
         written = grading.generate_feedback(args.root, args.db)
@@ -97,7 +98,7 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from autograder import grading
+    from autograder.batch import grading
 
     rows = grading.gradebook_scores(args.root, args.db)
     grading.write_csv(Path(args.csv), rows)
@@ -106,7 +107,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from autograder import grading, selfcheck
+    from autograder import selfcheck
+    from autograder.batch import grading
 
     try:
         report = selfcheck.check_notebook(Path(args.notebook), args.root)

@@ -31,8 +31,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.build import ROOT, SOURCE_DIR, STAMP_KEY
-from autograder.grading import (
+from autograder.batch.grading import (
     GradingError,
     autograde_one,
     check_notebook_file,
@@ -40,6 +39,7 @@ from autograder.grading import (
     known_notebooks,
     prepare_assignments,
 )
+from autograder.course.build import ROOT, SOURCE_DIR, STAMP_KEY
 
 SCHEMA = "cnn-course/check-report/1"
 LEARNER = "learner"

@@ -11,8 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import build
-from autograder.build import BuildError, cell_to_module_code
+from autograder.course import build
+from autograder.course.build import BuildError, cell_to_module_code
 
 SOURCES = build.find_sources()
 
@@ -205,8 +205,8 @@ def test_every_solution_name_is_exported_once(root):
 def test_student_side_modules_work_without_the_reference_package(root):
     # a student's machine has no solutions/: everything the student notebooks import must load
     code = ("import sys; sys.modules['solutions'] = None; "
-            "import autograder.feedback, coursekit.arrays, coursekit.data, coursekit.plots, "
+            "import autograder.checks.feedback, coursekit.arrays, coursekit.data, coursekit.plots, "
             "coursekit.previous; "
-            "from autograder.feedback import expect; expect([[1.0]], [[1.0]], case='ok')")
+            "from autograder.checks.feedback import expect; expect([[1.0]], [[1.0]], case='ok')")
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

@@ -10,9 +10,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import build
-from autograder.checks import REGISTRY, get_exercise, grade, run
-from autograder.feedback import MISTAKES, CheckFailure, diagnose, expect, require_implemented
+from autograder.checks.core import REGISTRY, get_exercise, grade, run
+from autograder.checks.feedback import MISTAKES, CheckFailure, diagnose, expect, require_implemented
+from autograder.course import build
 from solutions import corr2d
 
 
@@ -140,7 +140,7 @@ def _hidden_cells():
 
 
 def test_every_graded_cell_calls_a_registered_check_with_its_own_points():
-    import autograder.exercises  # noqa: F401
+    import autograder.checks.exercises  # noqa: F401
 
     seen = []
     for nb, meta, source in _hidden_cells():
@@ -155,7 +155,7 @@ def test_every_graded_cell_calls_a_registered_check_with_its_own_points():
 
 
 def test_mistake_catalogue_has_three_variants_per_exercise():
-    import autograder.exercises  # noqa: F401
+    import autograder.checks.exercises  # noqa: F401
 
     for name, ex in REGISTRY.items():
         assert len(ex.mistakes) >= 3, f"{name} has fewer than three known mistakes"

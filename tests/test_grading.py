@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.feedback import MISTAKES
+from autograder.checks.feedback import MISTAKES
 from autograder.selfcheck import SCHEMA
 
 pytestmark = pytest.mark.slow
@@ -221,7 +221,7 @@ def test_in_process_alembic_head_matches_nbgrader_subprocess():
     original = nbgrader.api.get_alembic_version
     if getattr(original, "_in_process", False):
         pytest.skip("already patched in this process")
-    from autograder.grading import _prepare_nbgrader
+    from autograder.batch.grading import _prepare_nbgrader
 
     want = original()  # runs `alembic heads` in a subprocess
     _prepare_nbgrader()

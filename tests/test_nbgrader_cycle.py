@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import build
+from autograder.course import build
 
 pytestmark = pytest.mark.slow
 

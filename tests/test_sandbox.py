@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from planted import FLIPPED_CORR2D, STUB_CORR2D
 
-from autograder import sandbox, trusted
 from autograder.checks import grade
+from autograder.verdict import sandbox, trusted
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source/01_convolution/01_convolution.ipynb"
@@ -114,7 +114,7 @@ def test_a_memory_bomb_is_bounded(tmp_path):
 
 
 def test_grading_refuses_without_bwrap_and_says_how_to_install(tmp_path, monkeypatch):
-    from autograder import grading
+    from autograder.batch import grading
 
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     with pytest.raises(grading.GradingError, match="apt-get install bubblewrap"):
@@ -152,7 +152,7 @@ PATCHES = {
                 "builtins.max = lambda *a, **k: 0\n",
     "sys.modules": "import sys, types\nfake = types.ModuleType('autograder.checks')\n"
                    "fake.grade = lambda name, fn, points: points\n"
-                   "sys.modules['autograder.checks'] = fake\nsys.modules['autograder.feedback'] = fake\n",
+                   "sys.modules['autograder.checks'] = fake\nsys.modules['autograder.checks.feedback'] = fake\n",
     "ipython hooks": "import sys\nsys.excepthook = lambda *a: None\ntry:\n"
                      "    get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n"
                      "except NameError:\n    pass\n",
@@ -192,7 +192,7 @@ def test_patching_the_graders_world_gains_nothing(tmp_path, kind):
 def test_the_sys_modules_patch_would_fool_an_in_kernel_check():
     # the attack is real: in the attacker's own process the poisoned module decides the grade
     namespace: dict = {}
-    saved = {k: sys.modules[k] for k in ("autograder.checks", "autograder.feedback")}
+    saved = {k: sys.modules[k] for k in ("autograder.checks", "autograder.checks.feedback")}
     try:
         exec(PATCHES["sys.modules"], namespace)
         from autograder.checks import grade as poisoned

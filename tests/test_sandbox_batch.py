@@ -24,8 +24,8 @@ import nbformat
 import pytest
 from planted import FLIPPED_CORR2D, STUB_CORR2D
 
-from autograder import sandbox
 from autograder.checks import grade
+from autograder.verdict import sandbox
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(sandbox.bwrap_path() is None, reason="bwrap is not installed")]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import Case, Exercise, Group, Mistake, register
-from autograder.exercises.common import as_pair, ref, shape_str
+from autograder.checks.core import Case, Exercise, Group, Mistake, register
+from autograder.checks.exercises.common import as_pair, ref, shape_str
 
 # ----------------------------------------------------------------------------- conv_output_size
 

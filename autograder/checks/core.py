@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.feedback import MISTAKES, describe, diagnose
+from autograder.checks.feedback import MISTAKES, describe, diagnose
 
 
 @dataclass
@@ -126,7 +126,7 @@ def register(exercise: Exercise) -> Exercise:
 
 
 def get_exercise(name: str) -> Exercise:
-    import autograder.exercises  # noqa: F401  (registers every exercise)
+    import autograder.checks.exercises  # noqa: F401  (registers every exercise)
 
     try:
         return REGISTRY[name]
@@ -137,7 +137,7 @@ def get_exercise(name: str) -> Exercise:
 def _call(fn: Callable[..., Any], case: Case) -> tuple[Any, BaseException | None, str]:
     """Call ``fn`` on private copies of the case's inputs; capture what it prints.
 
-    A recorded answer (graded from a sandbox, see autograder.trusted) is not called: it returns
+    A recorded answer (graded from a sandbox, see autograder.verdict.trusted) is not called: it returns
     what the sandbox recorded for this case.
     """
     if hasattr(fn, "recorded_call"):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SOURCE_DIR = "source"
 NOTEBOOKS_DIR = "notebooks"
 SOLUTIONS_DIR = "solutions"

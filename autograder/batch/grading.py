@@ -34,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.build import ROOT, find_sources
+from autograder.course.build import ROOT, find_sources
 
 CSV_FIELDS = ["student", "assignment", "score", "max_score", "percent", "status", "flag"]
 VERDICTS_DIR = "verdicts"  # <course>/verdicts/<student>/<assignment>.json: the sandbox's reports
@@ -94,7 +94,7 @@ def api_for(course: Path, db_url: str | None = None, sandboxed: bool = False,
 
     config = course_config(course, db_url)
     if sandboxed:  # nbgrader's own kernel runs in bwrap too: it must not harm the batch
-        config.Execute.kernel_manager_class = "autograder.sandbox.SandboxedKernelManager"
+        config.Execute.kernel_manager_class = "autograder.verdict.sandbox.SandboxedKernelManager"
     if cell_timeout:
         config.Execute.timeout = int(cell_timeout)
     return NbGraderAPI(CourseDirectory(config=config), config=config)
@@ -285,7 +285,7 @@ def _install_execute_unlock() -> None:
 def autograde_one(course: str, db_url: str | None, assignment: str, student: str,
                   sandboxed: bool = True, limits=None, digest: str = "") -> dict:
     """Grade one submission: nbgrader's autograde (the in-kernel verdict), then, if
-    ``sandboxed``, the trusted verdict of autograder.trusted, which replaces the in-kernel scores
+    ``sandboxed``, the trusted verdict of autograder.verdict.trusted, which replaces the in-kernel scores
     in the gradebook. Database work happens under the course lock."""
     global _LOCK
     _prepare_nbgrader()
@@ -327,7 +327,7 @@ def record_trusted(course: Path, db_url: str | None, assignment: str, student: s
     the in-kernel ones) and return the flags: where the in-kernel verdict disagrees."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from autograder import sandbox, trusted
+    from autograder.verdict import sandbox, trusted
 
     limits = limits or sandbox.Limits()
     sub_dir = course / "submitted" / student / assignment
@@ -438,7 +438,7 @@ def grade_batch(submissions: Path, course: Path = ROOT, jobs: int = 1, db_url: s
     """
     course = course.resolve()
     if sandboxed:
-        from autograder import sandbox
+        from autograder.verdict import sandbox
 
         try:
             sandbox.require_bwrap()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import Case, Exercise, Group, Mistake, register
-from autograder.exercises.common import as_pair, ref, shape_str
-from autograder.probes import probe
+from autograder.checks.core import Case, Exercise, Group, Mistake, register
+from autograder.checks.exercises.common import as_pair, ref, shape_str
+from autograder.checks.probes import probe
 
 
 def _fixed(*cases: Case):

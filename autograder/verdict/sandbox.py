@@ -6,7 +6,7 @@ What the sandbox sees and may do:
   ``/tmp`` and ``/dev``, and one writable folder (the submission's working copy);
 - nothing of the course: not ``solutions/``, ``source/``, the hidden tests, ``gradebook.db`` or
   other students' submissions; only the student-side packages (``coursekit``,
-  ``autograder.feedback``, the sandbox runner) staged read-only in ``/opt/course``;
+  ``autograder.checks.feedback``, the sandbox runner) staged read-only in ``/opt/course``;
 - no network (own network namespace), its own process tree (PID namespace), an empty
   environment (``--clearenv``), a user id of its own that is not root;
 - limits: address space, CPU seconds, number of processes (per user id, so a fork bomb is
@@ -28,7 +28,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 INSTALL_HINT = (
     "bubblewrap (bwrap) is not installed, so submissions cannot be graded in a sandbox. "
@@ -41,8 +41,9 @@ NO_SANDBOX_WARNING = (
     "verdict, which code in a submission can change.")
 
 # The student-side modules the sandbox may import (no reference, no hidden tests).
-STAGED = ("coursekit", "autograder/__init__.py", "autograder/feedback.py",
-          "autograder/probes.py", "autograder/sandbox_runner.py")
+STAGED = ("coursekit", "autograder/__init__.py", "autograder/checks/__init__.py",
+          "autograder/checks/feedback.py", "autograder/checks/probes.py",
+          "autograder/verdict/__init__.py", "autograder/verdict/runner.py")
 
 
 class SandboxUnavailable(RuntimeError):

@@ -1,6 +1,6 @@
 """The trusted verdict: grade a submission's answers without running its code in the grader.
 
-For each exercise of a notebook, a fresh sandbox (:mod:`autograder.sandbox`) runs the course's
+For each exercise of a notebook, a fresh sandbox (:mod:`autograder.verdict.sandbox`) runs the course's
 setup cells and the submission's answer cells, then calls the answer on every case of the
 exercise's hidden checks. The cases go in as ``.npy`` files; the results come back as ``.npy``
 files, read here as plain arrays (no pickle, no symlinks, bounded sizes). The grader compares
@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from autograder import sandbox
-from autograder.checks import Case, Exercise, get_exercise, run
+from autograder.checks.core import Case, Exercise, get_exercise, run
+from autograder.verdict import sandbox
 
 GRADE_CALL = re.compile(r'grade\("(\w+)", (\w+), points=([\d.]+)\)')
 MAX_JSON = 1_000_000
@@ -297,7 +297,7 @@ def grade_answer(answer: Answer, cells: list[dict], submission_dir: Path, staged
         (job / "job.json").write_text(json.dumps({
             "cells": cells, "function": answer.function, "calls": calls,
             "case_seconds": max(10, int(limits.wall_seconds // 3))}))
-        outcome = sandbox.run([sys.executable, "-m", "autograder.sandbox_runner",
+        outcome = sandbox.run([sys.executable, "-m", "autograder.verdict.runner",
                                "/work/submission/.grader-job"], work, limits=limits,
                               staged=staged)
         results: dict[tuple, tuple[Any, BaseException | None]] = {}

@@ -1,7 +1,7 @@
 """Runs inside the grading sandbox: define the submission's answers, call one of them on every
 case, write the results as ``.npy`` files (student-safe: no reference, no hidden tests).
 
-    python -m autograder.sandbox_runner JOB_FOLDER
+    python -m autograder.verdict.runner JOB_FOLDER
 
 JOB_FOLDER/job.json holds the code cells to run (the course's setup cells, then the
 submission's answer cells), the name of the function under test and the calls, whose array
@@ -52,7 +52,7 @@ def decode(spec: Any, folder: Path) -> Any:
     if kind == "dict":
         return {k: decode(v, folder) for k, v in value.items()}
     if kind == "probe":
-        from autograder.probes import probe
+        from autograder.checks.probes import probe
 
         return probe(value)
     raise ValueError(f"unknown argument kind {kind!r}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import Case, Exercise, Group, Mistake, register
-from autograder.exercises.common import ref, shape_str
+from autograder.checks.core import Case, Exercise, Group, Mistake, register
+from autograder.checks.exercises.common import ref, shape_str
 
 # ----------------------------------------------------------------------------- corr2d
 
@@ -287,7 +287,7 @@ def _edge_property(images):
     flat, vertical, horizontal = images
 
     def check(K) -> str | None:
-        from autograder.feedback import as_plain_array
+        from autograder.checks.feedback import as_plain_array
 
         arr = as_plain_array(K)
         if arr is None:

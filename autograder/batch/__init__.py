@@ -1,0 +1,1 @@
+"""Batch grading: intake of submissions, nbgrader's gradebook, parallel workers, reports."""

@@ -1,0 +1,1 @@
+"""The course build: source/ -> notebooks/ (student notebooks) and solutions/ (the reference)."""
