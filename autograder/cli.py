@@ -5,14 +5,17 @@ Instructors:
     stale                   list generated files that no longer match source/; exit 1 if any
     grade SUBMISSIONS       autograde <student>/<assignment>/<notebook>.ipynb (a folder or a zip)
                             into the gradebook; print a table per student; write grades.csv.
-                            Scores come from a bubblewrap sandbox (see autograder/verdict/trusted.py);
-                            submissions whose in-kernel verdict differs are FLAGGED.
-                            --no-sandbox: plain nbgrader (warned on every report);
+                            Every point comes from the trusted verdict in a bubblewrap sandbox
+                            (autograder/verdict/trusted.py); what it could not decide scores 0
+                            and is FLAGGED. --no-sandbox: the same verdict without bubblewrap
+                            (warned on every report);
                             --regrade: grade again what was already graded and is unchanged
     feedback                write HTML feedback for every graded submission (hidden tests removed)
     export                  write the grades CSV again from the gradebook
 Learners:
-    check NOTEBOOK [--json] grade one notebook locally; points and feedback per exercise
+    check NOTEBOOK [--json] [--exercise NAME]
+                            grade one notebook locally, with the same verdict as `grade`;
+                            points and feedback per exercise, in seconds
 """
 
 from __future__ import annotations
@@ -51,44 +54,46 @@ def _cmd_stale(args: argparse.Namespace) -> int:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from autograder.batch import grading
+    from autograder.batch import reports, run
+    from autograder.batch.intake import GradingError
     from autograder.verdict import sandbox
 
     limits = sandbox.Limits(wall_seconds=args.timeout) if args.timeout else None
     if args.no_sandbox:
         print(sandbox.NO_SANDBOX_WARNING, file=sys.stderr)
     try:
-        batch = grading.grade_batch(Path(args.submissions), args.root, jobs=args.jobs,
+        batch = run.grade_batch(Path(args.submissions), args.root, jobs=args.jobs,
                                     db_url=args.db, progress=not args.quiet,
                                     sandboxed=not args.no_sandbox, limits=limits,
                                     regrade=args.regrade)
-    except grading.GradingError as exc:
+    except GradingError as exc:
         return _err(str(exc))
     for problem in batch.problems:
         print(f"not graded: {problem}", file=sys.stderr)
     for sub in batch.skipped:
         print(f"skipped {sub.student}/{sub.assignment}: graded before and unchanged "
               "(--regrade grades it again)", file=sys.stderr)
-    rows = grading.gradebook_scores(args.root, args.db)
+    rows = reports.gradebook_scores(args.root, args.db)
     graded = {(s.student, s.assignment) for s in batch.graded}
     batch_rows = [r for r in rows if (r.student, r.assignment) in graded]
     if args.no_sandbox:
         print(sandbox.NO_SANDBOX_WARNING)
-    print(grading.format_table(batch_rows, batch.problems))
+    print(reports.format_table(batch_rows, batch.problems))
     if args.no_sandbox:
         print(sandbox.NO_SANDBOX_WARNING)
-    grading.write_csv(Path(args.csv), rows, batch.problems)
+    reports.write_csv(Path(args.csv), rows, batch.problems)
     print(f"\ngrades of {len(graded)} submission(s) recorded in the gradebook; "
           f"CSV of the whole gradebook written to {args.csv}")
     return 0
 
 
 def _cmd_feedback(args: argparse.Namespace) -> int:
-    from autograder.batch import grading
+    from autograder.batch import reports
+    from autograder.batch.intake import GradingError
 
     try:
-        written = grading.generate_feedback(args.root, args.db)
-    except grading.GradingError as exc:
+        written = reports.generate_feedback(args.root, args.db)
+    except GradingError as exc:
         return _err(str(exc))
     for path in written:
         print(f"wrote {path.relative_to(args.root) if path.is_relative_to(args.root) else path}")
@@ -98,21 +103,22 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from autograder.batch import grading
+    from autograder.batch import reports
 
-    rows = grading.gradebook_scores(args.root, args.db)
-    grading.write_csv(Path(args.csv), rows)
+    rows = reports.gradebook_scores(args.root, args.db)
+    reports.write_csv(Path(args.csv), rows)
     print(f"wrote {args.csv}: {len(rows)} row(s)")
     return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from autograder import selfcheck
-    from autograder.batch import grading
+    from autograder.batch.intake import GradingError
 
     try:
-        report = selfcheck.check_notebook(Path(args.notebook), args.root)
-    except grading.GradingError as exc:
+        report = selfcheck.check_notebook(Path(args.notebook), args.root,
+                                          only=set(args.exercise) if args.exercise else None)
+    except GradingError as exc:
         return _err(str(exc))
     print(json.dumps(report, indent=2) if args.json else selfcheck.format_report(report))
     return 0
@@ -143,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--regrade", action="store_true",
                        help="grade again submissions already graded and unchanged")
     grade.add_argument("--timeout", type=float, default=0,
-                       help="seconds allowed per exercise in the sandbox (default 300)")
+                       help="seconds allowed per exercise in the sandbox (default 60); a "
+                            "submission's total is 60 s + 10 s per exercise")
     grade.set_defaults(func=_cmd_grade)
 
     sub.add_parser("feedback", help="HTML feedback per student, in feedback/").set_defaults(
@@ -156,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check", help="grade one notebook locally (learners)")
     check.add_argument("notebook", help="path to your notebook")
     check.add_argument("--json", action="store_true", help="print a machine-readable report")
+    check.add_argument("--exercise", "-e", action="append", metavar="NAME",
+                       help="grade only this exercise (repeat for more)")
     check.set_defaults(func=_cmd_check)
 
     args = parser.parse_args(argv)

@@ -1,7 +1,11 @@
 """``python -m autograder check NOTEBOOK``: grade one notebook locally, as the instructor would.
 
-The notebook is autograded by real nbgrader in a throw-away course folder (so the learner's
-gradebook and folders are untouched), with the hidden tests of the matching source notebook.
+``check`` runs the same trusted verdict as ``grade`` (:mod:`autograder.verdict.trusted`): the
+same cells count (setup from the course, the answer cells and the cells the learner added,
+definitions only), the same cases, the same points. It does not execute the notebook (no
+figures, no training), so it answers in seconds; ``--exercise NAME`` grades one exercise. It
+runs in the bubblewrap sandbox where bwrap works, and as a plain process elsewhere (a learner's
+own code on a learner's own machine: macOS, Windows, containers without user namespaces).
 
 JSON report (``--json``), schema ``cnn-course/check-report/1``::
 
@@ -29,16 +33,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import nbformat
-
-from autograder.batch.grading import (
-    GradingError,
-    autograde_one,
-    check_notebook_file,
-    exercise_name,
-    known_notebooks,
-    prepare_assignments,
-)
+from autograder.batch.intake import GradingError, check_notebook_file, known_notebooks
 from autograder.course.build import ROOT, SOURCE_DIR, STAMP_KEY
 
 SCHEMA = "cnn-course/check-report/1"
@@ -60,19 +55,29 @@ def assignment_of(path: Path, course: Path = ROOT) -> tuple[str, str]:
                        f"stamp in its metadata and no source notebook named {path.name})")
 
 
-def _cell_feedback(cell) -> str:
-    parts = []
-    for output in cell.get("outputs", []):
-        kind = output.get("output_type")
-        if kind == "stream":
-            parts.append(output.get("text", ""))
-        elif kind == "error":
-            parts.append(f"{output.get('ename')}: {output.get('evalue')}\n")
-    return "".join(parts).rstrip("\n")
+_SANDBOX_WORKS: bool | None = None
 
 
-def check_notebook(path: Path, course: Path = ROOT) -> dict:
-    """Autograde one notebook; return the report described in the module docstring."""
+def sandbox_works() -> bool:
+    """True if bubblewrap is installed and runs here (checked once per process)."""
+    global _SANDBOX_WORKS  # noqa: PLW0603
+    if _SANDBOX_WORKS is None:
+        from autograder.verdict import sandbox
+
+        try:
+            sandbox.selftest()
+            _SANDBOX_WORKS = True
+        except Exception:
+            _SANDBOX_WORKS = False
+    return _SANDBOX_WORKS
+
+
+def check_notebook(path: Path, course: Path = ROOT, only: set[str] | None = None) -> dict:
+    """Grade one notebook with the trusted verdict; return the report described above.
+
+    ``only``: names of the exercises to grade (all if None); an unknown name is an error."""
+    from autograder.verdict import trusted
+
     if not path.exists():
         raise GradingError(f"{path}: no such file")
     if path.is_dir():
@@ -81,33 +86,25 @@ def check_notebook(path: Path, course: Path = ROOT) -> dict:
     if problem:
         raise GradingError(f"{path}: {problem}")
     assignment, nb_name = assignment_of(path, course)
+    source = course / SOURCE_DIR / assignment / nb_name
+    if only:
+        names = {a.exercise for a in trusted.course_plan(source).answers}
+        unknown = sorted(set(only) - names)
+        if unknown:
+            raise GradingError(f"{path}: no exercise named {', '.join(unknown)} in {assignment} "
+                               f"(its exercises: {', '.join(sorted(names))})")
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        shutil.copytree(course / SOURCE_DIR / assignment, work / SOURCE_DIR / assignment)
-        db = f"sqlite:///{work / 'gradebook.db'}"
-        prepare_assignments(work, db, {assignment})
-        dest = work / "submitted" / LEARNER / assignment
-        dest.mkdir(parents=True)
-        shutil.copy(path, dest / nb_name)
-        outcome = autograde_one(str(work), db, assignment, LEARNER, sandboxed=False)
-        if not outcome["success"]:
-            raise GradingError(f"{path}: nbgrader could not grade it: "
-                               f"{(outcome['error'] or outcome['log']).strip().splitlines()[-1:]}")
-        graded = nbformat.read(work / "autograded" / LEARNER / assignment / nb_name, as_version=4)
-        scores = _scores(db, assignment)
-    exercises = []
-    for cell in graded.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade") and meta.get("points", 0) > 0:
-            score, max_score = scores[meta["grade_id"]]
-            exercises.append({
-                "id": meta["grade_id"],
-                "name": exercise_name(meta["grade_id"]),
-                "score": score,
-                "max_score": max_score,
-                "passed": score >= max_score,
-                "feedback": _cell_feedback(cell),
-            })
+        copy = Path(tmp) / nb_name
+        shutil.copyfile(path, copy)
+        verdict = trusted.grade_notebook(copy, source, only=only, sandboxed=sandbox_works())
+    exercises = [{
+        "id": v.grade_id,
+        "name": v.exercise,
+        "score": float(v.points),
+        "max_score": float(v.max_points),
+        "passed": v.points >= v.max_points - 1e-9,
+        "feedback": v.report,
+    } for v in verdict.exercises]
     return {
         "schema": SCHEMA,
         "notebook": str(path),
@@ -116,15 +113,6 @@ def check_notebook(path: Path, course: Path = ROOT) -> dict:
         "max_score": sum(e["max_score"] for e in exercises),
         "exercises": exercises,
     }
-
-
-def _scores(db: str, assignment: str) -> dict[str, tuple[float, float]]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db) as gb:
-        sub = gb.find_submission(assignment, LEARNER)
-        return {g.name: (float(g.score), float(g.max_score))
-                for nb in sub.notebooks for g in nb.grades}
 
 
 def format_report(report: dict) -> str:

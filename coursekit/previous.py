@@ -73,23 +73,93 @@ def notebook_path(assignment: str, folder: Path | str | None = None) -> Path:
     return base / assignment / f"{assignment}.ipynb"
 
 
-DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-               ast.Assign, ast.AnnAssign)
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+ASSIGNMENTS = (ast.Assign, ast.AnnAssign)
+# Calls allowed in a constant (``K = np.array(...)``): numpy, math, torch and plain builtins.
+# Anything else (``history = train(...)``, ``fig, ax = plt.subplots()``) is not a definition.
+CONSTANT_CALLS = {"np", "numpy", "math", "torch", "range", "tuple", "list", "dict", "set",
+                  "frozenset", "float", "int", "str", "bool", "complex", "slice", "len", "sum",
+                  "min", "max", "abs", "round", "sorted", "zip", "enumerate", "reversed"}
+# Cell magics whose body IPython runs as Python: the body counts, the magic does not.
+RUNS_BODY = {"time", "timeit", "capture", "prun"}
+
+
+def _ipython_call(node: ast.AST) -> ast.Call | None:
+    """The ``get_ipython().<method>(...)`` call a statement consists of, if it is one."""
+    value = getattr(node, "value", None) if isinstance(node, ast.Expr | ast.Assign) else None
+    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            and isinstance(value.func.value, ast.Call)
+            and isinstance(value.func.value.func, ast.Name)
+            and value.func.value.func.id == "get_ipython"):
+        return value
+    return None
+
+
+def plain_python(source: str) -> ast.Module:
+    """A cell's code as plain Python, parsed: IPython syntax is transformed as IPython does it,
+    then dropped. ``%timeit f(x)``, ``!pip install``, ``x = !ls`` and ``f?`` disappear; the body
+    of ``%%time``, ``%%timeit`` and ``%%capture`` cells stays, as IPython runs it.
+
+    Raises SyntaxError (with the cell's line number) for code that does not parse.
+    """
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        code = TransformerManager().transform_cell(source)
+    except ImportError:  # plain Python without IPython: nothing to transform
+        code = source
+    tree = ast.parse(code)
+    body: list[ast.stmt] = []
+    for node in tree.body:
+        call = _ipython_call(node)
+        if call is None:
+            body.append(node)
+            continue
+        args = call.args
+        if (call.func.attr == "run_cell_magic" and len(args) == 3
+                and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args)
+                and args[0].value in RUNS_BODY):
+            inner = plain_python(args[2].value)
+            offset = node.lineno  # the body starts on the line after the magic
+            for stmt in inner.body:
+                ast.increment_lineno(stmt, offset)
+            body.extend(inner.body)
+    tree.body = body
+    return tree
+
+
+def _constant(value: ast.AST | None) -> bool:
+    """True if an assigned value calls nothing but numpy, math, torch and plain builtins."""
+    if value is None:
+        return True
+    for node in ast.walk(value):
+        if isinstance(node, ast.Call):
+            root = node.func
+            while isinstance(root, ast.Attribute | ast.Call | ast.Subscript):
+                root = root.func if isinstance(root, ast.Call) else root.value
+            if not (isinstance(root, ast.Name) and root.id in CONSTANT_CALLS):
+                return False
+        elif isinstance(node, ast.Lambda | ast.Await | ast.Yield | ast.YieldFrom | ast.NamedExpr):
+            return False
+    return True
 
 
 def definitions(source: str) -> ast.Module:
-    """``source`` with only its top-level imports, functions, classes and assignments.
+    """``source`` with only its top-level imports, functions, classes and constants (assignments
+    that call nothing but numpy, math, torch and plain builtins); IPython syntax dropped.
 
     Raises SyntaxError for code that does not parse.
     """
-    tree = ast.parse(source)
-    tree.body = [node for node in tree.body if isinstance(node, DEFINITIONS)]
+    tree = plain_python(source)
+    tree.body = [node for node in tree.body if isinstance(node, DEFINITIONS) or (
+        isinstance(node, ASSIGNMENTS) and _constant(node.value))]
     return tree
 
 
 def load_definitions(path: Path) -> dict[str, Any]:
     """Run the definitions (imports, functions, classes, constants) of a notebook's setup cells
-    (tagged ``export``) and answer cells (nbgrader solution cells); return the namespace.
+    (tagged ``export``), answer cells (nbgrader solution cells) and the cells a learner added
+    (no nbgrader metadata), in notebook order; return the namespace.
 
     Statements that are not definitions (plots, prints, tests) are skipped, so loading is quick
     and has no side effects. Raises PreviousWorkError naming the file and cell at fault.
@@ -105,7 +175,8 @@ def load_definitions(path: Path) -> dict[str, Any]:
     for index, cell in enumerate(cells):
         meta = cell.get("metadata", {})
         if cell.get("cell_type") != "code" or not (
-                "export" in meta.get("tags", []) or meta.get("nbgrader", {}).get("solution")):
+                "export" in meta.get("tags", []) or meta.get("nbgrader", {}).get("solution")
+                or not meta.get("nbgrader")):
             continue
         source = "".join(cell.get("source", ""))
         try:

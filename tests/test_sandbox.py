@@ -16,10 +16,10 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from planted import FLIPPED_CORR2D, STUB_CORR2D
+from planted import FLIPPED_CORR2D, STUB_CORR2D, UNCHECKED_CORR2D
 
 from autograder.checks import grade
-from autograder.verdict import sandbox, trusted
+from autograder.verdict import sandbox, trusted, wire
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source/01_convolution/01_convolution.ipynb"
@@ -114,7 +114,7 @@ def test_a_memory_bomb_is_bounded(tmp_path):
 
 
 def test_grading_refuses_without_bwrap_and_says_how_to_install(tmp_path, monkeypatch):
-    from autograder.batch import grading
+    from autograder.batch import run as grading
 
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     with pytest.raises(grading.GradingError, match="apt-get install bubblewrap"):
@@ -129,17 +129,20 @@ def test_solved_notebook_gets_full_marks_and_stubs_get_zero(tmp_path):
     assert set(scores(STUDENT).values()) == {0.0}
 
 
-def test_a_partly_wrong_answer_gets_the_same_points_as_in_a_kernel(tmp_path):
-    flipped = FLIPPED_CORR2D
+@pytest.mark.parametrize("code, partial", [(FLIPPED_CORR2D, False), (UNCHECKED_CORR2D, True)])
+def test_a_wrong_answer_gets_the_same_points_as_in_a_kernel(tmp_path, code, partial):
     namespace: dict = {}
-    exec(flipped, namespace)
+    exec(code, namespace)
     in_kernel = grade("corr2d", namespace["corr2d"], points=3)
-    verdict = trusted.grade_notebook(submission(tmp_path, {"corr2d": flipped}), SOURCE, FAST,
+    verdict = trusted.grade_notebook(submission(tmp_path, {"corr2d": code}), SOURCE, FAST,
                                      only={"corr2d"})
     corr = verdict.exercises[0]
-    assert corr.exercise == "corr2d" and 0 < in_kernel < 3
-    assert corr.points == pytest.approx(in_kernel)
-    assert "the kernel is flipped" in corr.report
+    assert corr.exercise == "corr2d" and corr.points == pytest.approx(in_kernel)
+    if partial:  # right values, no ValueError: only the bad-input share is lost
+        assert 0 < in_kernel < 3 and "expected ValueError" in corr.report
+    else:  # wrong values: the bad-input share is not paid either (a function that only raises)
+        assert in_kernel == 0 and "the kernel is flipped" in corr.report
+        assert "only together with correct values" in corr.report
 
 
 # ----------------------------------------------------------------------------- 1: patching
@@ -346,12 +349,17 @@ def test_results_are_read_as_plain_arrays_never_through_symlinks(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "0_0.npy").symlink_to(secret)
-    fd = trusted._open_dir(out)
+    (out / "0.json").write_text(json.dumps({"status": "returned",
+                                            "value": {"tuple": [{"npy": "0_0.npy"}]}}))
+    (out / "1.json").write_text(json.dumps({"status": "returned",
+                                            "value": {"npy": "../secret.npy"}}))
+    fd = wire.open_dir(out)
     try:
-        assert trusted._read_bytes(fd, "0_0.npy", 1000) is None
-        value = trusted._decode_result({"npy": "0_0.npy"}, fd)
-        assert isinstance(value, trusted.Opaque)
-        assert trusted._decode_result({"npy": "../secret.npy"}, fd).__class__.__name__ == "unreadable"
+        assert wire.read_bytes(fd, "0_0.npy", 1000) is None
+        present, value, exc = wire.read_case(fd, 0, wire.Budget())
+        assert present and exc is None and isinstance(value[0], wire.Unreadable)
+        present, value, exc = wire.read_case(fd, 1, wire.Budget())
+        assert isinstance(value, wire.Unreadable) and "another case" in value.reason
     finally:
         import os
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from nbgrader.preprocessors import NbGraderPreprocessor
+import nbformat
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor, SaveAutoGrades
 from nbgrader.utils import is_grade
+from traitlets import Integer, Unicode
 
 HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
 HIDDEN_PLACEHOLDER = "# (hidden tests: see the report printed below)\n"
@@ -33,3 +36,86 @@ class HideHiddenTests(NbGraderPreprocessor):
                 if output.get("output_type") == "error":
                     output["traceback"] = [f"{output.get('ename')}: {output.get('evalue')}"]
         return cell, resources
+
+
+class StripHiddenTests(NbGraderPreprocessor):
+    """Before the submission executes (for its outputs and figures): the hidden regions of the
+    test cells are removed, so the kernel never imports the checks or the reference. Points come
+    from the trusted verdict alone (:class:`TrustedGrades`)."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and is_grade(cell):
+            cell.source = strip_hidden(cell.source)
+        return cell, resources
+
+
+class BoundedExecute(Execute):
+    """nbgrader's Execute with a byte budget on everything the kernel sends back.
+
+    Outputs beyond ``max_output_bytes`` for the whole notebook are dropped (one line says so),
+    so a submission that prints hundreds of megabytes costs the grader nothing more."""
+
+    max_output_bytes = Integer(8 * 1024 * 1024).tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._output_bytes = 0
+        self._truncated = False
+        return super().preprocess(nb, resources, km)
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = _message_bytes(msg.get("content", {}))
+        self._output_bytes = getattr(self, "_output_bytes", 0) + size
+        if self._output_bytes > self.max_output_bytes:
+            if not getattr(self, "_truncated", False):
+                self._truncated = True
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stdout",
+                    text=f"[the grader dropped the rest of the output: more than "
+                         f"{self.max_output_bytes // 2**20} MB]\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _message_bytes(content) -> int:
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, dict):
+        return sum(_message_bytes(v) for v in content.values())
+    if isinstance(content, list):
+        return sum(_message_bytes(v) for v in content)
+    return 8
+
+
+class TrustedGrades(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades, with the points of the trusted verdict instead of the in-kernel
+    outputs. Each grade cell's output becomes the trusted report, so formgrader and the feedback
+    show exactly what decided the points. A grade cell the verdict does not cover gets 0 and is
+    marked for manual grading."""
+
+    verdict_file = Unicode("", help="JSON written by the grader: {grade_id: {points, report}}"
+                           ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        try:
+            with open(self.verdict_file, encoding="utf-8") as fh:
+                self._verdicts = json.load(fh)
+        except (OSError, ValueError):
+            self._verdicts = {}
+        return super().preprocess(nb, resources)
+
+    def _add_score(self, cell, resources) -> None:
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        grade = self.gradebook.find_grade(grade_id, self.notebook_id, self.assignment_id,
+                                          self.student_id)
+        verdict = self._verdicts.get(grade_id)
+        max_points = float(cell.metadata["nbgrader"].get("points", 0))
+        if verdict is None:
+            grade.auto_score = 0.0
+            grade.needs_manual_grade = True
+            report = "not graded by the sandbox: review this cell by hand"
+        else:
+            grade.auto_score = min(max_points, float(verdict["points"]))
+            grade.needs_manual_grade = bool(verdict.get("flag")) or grade.manual_score is not None
+            report = verdict["report"]
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=report + "\n")]
+        self.gradebook.db.commit()

@@ -287,11 +287,14 @@ def run(ex: Exercise, student: Callable[..., Any], points: float) -> Report:
     reference = ex.reference_fn()
     total_weight = sum(g.weight for g in ex.groups)
     results = []
+    bad_input_groups = []
     for index, group in enumerate(ex.groups):
         rng = np.random.default_rng([ex.seed, index])
         cases = list(group.cases(rng))
         for position, case in enumerate(cases):
             case.key = (index, position)
+        if cases and all(case.raises is not None for case in cases):
+            bad_input_groups.append(index)
         share = points * group.weight / total_weight
         failure = None
         if not callable(student):
@@ -304,6 +307,17 @@ def run(ex: Exercise, student: Callable[..., Any], points: float) -> Report:
                     failure = found.text(ex.atol)
                     break
         results.append(GroupResult(group.name, 0.0 if failure else share, share, len(cases), failure))
+    # Raising on bad input is worth something only from a function that also computes: a
+    # function that always raises must not earn these points.
+    values_ok = all(r.failure is None for i, r in enumerate(results) if i not in bad_input_groups)
+    if not values_ok:
+        for i in bad_input_groups:
+            r = results[i]
+            if r.failure is None:
+                r.points = 0.0
+                r.failure = ("bad input is rejected correctly, but these points are earned only "
+                             "together with correct values on valid input (see the failing "
+                             "group above).\n")
     return Report(ex.name, results)
 
 

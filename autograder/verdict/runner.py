@@ -1,14 +1,16 @@
 """Runs inside the grading sandbox: define the submission's answers, call one of them on every
-case, write the results as ``.npy`` files (student-safe: no reference, no hidden tests).
+case, write the results as files (student-safe: no reference, no hidden tests, no grading).
 
-    python -m autograder.verdict.runner JOB_FOLDER
+    python -m autograder.verdict.runner JOB_FOLDER OUT_FOLDER
 
-JOB_FOLDER/job.json holds the code cells to run (the course's setup cells, then the
-submission's answer cells), the name of the function under test and the calls, whose array
-arguments are ``.npy`` files beside it. For call ``i`` the runner writes ``out/i.json`` (and
-``out/i_<k>.npy`` for the arrays of the result) before starting call ``i + 1``, so a crash or a
-hang costs only the calls not yet written. Nothing here decides a grade: the grader, outside
-the sandbox, reads these files as plain data and compares them with its own reference.
+``JOB_FOLDER/job.json`` (read-only here) holds the code cells to run and the calls, whose array
+arguments are ``.npy`` files beside it. Each cell is run as plain Python (IPython magics and
+shell lines dropped, see :func:`coursekit.previous.plain_python`); a cell marked
+``definitions_only`` keeps only its imports, functions, classes and constants. For call ``i``
+the runner writes ``OUT_FOLDER/i.json`` (and ``i.npy`` or ``i_<k>.npy`` for the arrays of the
+result) before starting call ``i + 1``, so a crash or a hang costs only the calls not yet
+written. Nothing here decides a grade: the grader, outside the sandbox, reads these files with
+:mod:`autograder.verdict.wire` and compares them with its own reference.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.previous import definitions
+from coursekit.previous import definitions, plain_python
 
 KINDS = ("ValueError", "TypeError", "NotImplementedError", "IndexError", "KeyError",
          "ZeroDivisionError", "AssertionError", "ArithmeticError", "RuntimeError")
@@ -102,29 +104,62 @@ def _alarm(signum, frame):
     raise _CaseTimeout()
 
 
-def main(job_folder: str) -> int:
-    folder = Path(job_folder).resolve()
-    job = json.loads((folder / "job.json").read_text())
-    out = folder / "out"
-    out.mkdir(exist_ok=True)
-    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
-    setup_errors = []
+class _NoIPython:
+    """``get_ipython()`` outside IPython: any magic left in a function body does nothing."""
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: None
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except BaseException:
+        return f"<{type(exc).__name__} whose message cannot be printed>"
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError):
+        hint = " (an IPython magic or shell line inside a function?)" if (
+            exc.text or "").lstrip().startswith(("%", "!")) else ""
+        return f"SyntaxError at line {exc.lineno}: {exc.msg}{hint}"
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:  # the deepest frame that belongs to the cell
+        if tb.tb_frame.f_code.co_filename.startswith(("answer cell", "added cell", "setup cell")):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    where = f" at line {line}" if line else ""
+    return f"{type(exc).__name__}{where}: {_safe_str(exc)[:300]}"
+
+
+def run_cells(cells: list[dict], namespace: dict[str, Any]) -> list[dict]:
+    """Run the cells in order; return the errors, one per cell that failed."""
+    errors = []
     sink = io.StringIO()
-    for cell in job["cells"]:
+    for cell in cells:
         try:
-            code = cell["source"]
-            if cell.get("definitions_only"):
-                # another exercise's cell: a crash at its top belongs to that exercise
-                code = definitions(code)
+            src = cell["source"]
+            tree = definitions(src) if cell.get("definitions_only") else plain_python(src)
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                exec(compile(code, cell["where"], "exec"), namespace)  # noqa: S102
+                exec(compile(tree, cell["where"], "exec"), namespace)  # noqa: S102
         except BaseException as exc:  # a broken cell costs what depends on it, nothing more
-            setup_errors.append(f"{cell['where']}: {type(exc).__name__}: {str(exc)[:300]}")
+            errors.append({"where": cell["where"], "error": _error_text(exc)})
         sink.seek(0)
         sink.truncate()
-    _write_json(out / "setup.json", {"errors": setup_errors})
+    return errors
+
+
+def main(job_folder: str, out_folder: str) -> int:
+    folder, out = Path(job_folder), Path(out_folder)
+    job = json.loads((folder / "job.json").read_text())
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins,
+                                 "get_ipython": _NoIPython}
+    errors = run_cells(job["cells"], namespace)
+    _write_json(out / "setup.json", {"errors": errors})
     fn = namespace.get(job["function"])
     signal.signal(signal.SIGALRM, _alarm)
+    sink = io.StringIO()
     for index, call in enumerate(job["calls"]):
         record: dict[str, Any]
         try:
@@ -132,7 +167,7 @@ def main(job_folder: str) -> int:
             kwargs = decode(call["kwargs"], folder)
             if fn is None:
                 raise NameError(f"name {job['function']!r} is not defined")
-            signal.alarm(int(job.get("case_seconds", 60)))
+            signal.alarm(int(job.get("case_seconds", 10)))
             try:
                 with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
                     value = fn(*args, **kwargs)
@@ -141,11 +176,11 @@ def main(job_folder: str) -> int:
             record = {"status": "returned", "value": encode_result(value, out, str(index))}
         except _CaseTimeout:
             record = {"status": "timeout", "message": f"the call took more than "
-                      f"{job.get('case_seconds', 60)} s"}
+                      f"{job.get('case_seconds', 10)} s"}
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: one call's end
             record = {"status": "raised", "type": type(exc).__name__,
                       "kinds": [k for k in KINDS if isinstance(exc, getattr(builtins, k))],
-                      "message": str(exc)[:500]}
+                      "message": _safe_str(exc)[:500]}
         sink.seek(0)
         sink.truncate()
         _write_json(out / f"{index}.json", record)
@@ -153,4 +188,4 @@ def main(job_folder: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], sys.argv[2]))

@@ -34,11 +34,11 @@ INSTALL_HINT = (
     "bubblewrap (bwrap) is not installed, so submissions cannot be graded in a sandbox. "
     "Install it with `sudo apt-get install bubblewrap` (Debian, Ubuntu) or "
     "`sudo dnf install bubblewrap` (Fedora), or pass --no-sandbox to grade without it "
-    "(then code in a submission can change its own score and harm the batch).")
+    "(then code in a submission can read the reference, change its results and harm the batch).")
 
 NO_SANDBOX_WARNING = (
-    "WARNING: graded with --no-sandbox: every score below is plain nbgrader's in-kernel "
-    "verdict, which code in a submission can change.")
+    "WARNING: graded with --no-sandbox: the verdict ran without bubblewrap, so code in a "
+    "submission could read the reference, change its own results and harm this machine.")
 
 # The student-side modules the sandbox may import (no reference, no hidden tests).
 STAGED = ("coursekit", "autograder/__init__.py", "autograder/checks/__init__.py",
@@ -56,7 +56,18 @@ class Limits:
     cpu_seconds: int = 600  # CPU time per process
     processes: int = 128  # processes and threads of the sandbox's user id
     file_mb: int = 256  # largest file it may write
-    wall_seconds: float = 300.0  # the whole run, then everything is killed
+    wall_seconds: float = 60.0  # one exercise's sandbox, then everything is killed
+    case_seconds: float = 10.0  # one call of the answer (honest calls take milliseconds)
+    # a submission's trusted verdict in total: base + per_exercise x its number of exercises
+    # (honest submissions take 1-4 s per exercise); when it runs out, the exercises not yet
+    # graded get 0 and the submission is flagged
+    submission_base: float = 60.0
+    submission_per_exercise: float = 10.0
+    # executing a notebook for its outputs and figures (feedback only, no points)
+    execute_seconds: float = 600.0
+
+    def submission_seconds(self, n_exercises: int) -> float:
+        return self.submission_base + self.submission_per_exercise * n_exercises
 
 
 @dataclass
@@ -125,9 +136,12 @@ def chown_tree(path: Path, uid: int) -> None:
 
 def command(argv: list[str], workdir: Path, uid: int, *, staged: Path | None = None,
             extra_ro: tuple[Path, ...] = (), extra_rw: tuple[Path, ...] = (),
+            binds: tuple[tuple[str, Path, str], ...] = (),
             env: dict[str, str] | None = None, cwd: str = "/work/submission",
             new_session: bool = True) -> list[str]:
-    """The bwrap command line running ``argv`` as ``uid`` with ``workdir`` at /work/submission."""
+    """The bwrap command line running ``argv`` as ``uid`` with ``workdir`` at /work/submission.
+
+    ``binds``: more folders, each ``("ro" or "rw", host path, path inside)``."""
     base, venv = _python_paths()
     ro = [base, venv, *extra_ro]
     args = [require_bwrap(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
@@ -145,13 +159,16 @@ def command(argv: list[str], workdir: Path, uid: int, *, staged: Path | None = N
         if (Path("/etc") / etc).exists():
             args += ["--ro-bind", f"/etc/{etc}", f"/etc/{etc}"]
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
-    args += _dirs_with_parents([*ro, *extra_rw, Path("/work/submission"), Path("/opt/course")])
+    args += _dirs_with_parents([*ro, *extra_rw, Path("/work/submission"), Path("/opt/course"),
+                                *(Path(inside) for _, _, inside in binds)])
     for path in ro:
         args += ["--ro-bind", str(path), str(path)]
     for path in extra_rw:
         args += ["--bind", str(path), str(path)]
     if staged is not None:
         args += ["--ro-bind", str(staged), "/opt/course"]
+    for mode, host, inside in binds:
+        args += ["--ro-bind" if mode == "ro" else "--bind", str(host), inside]
     args += ["--bind", str(workdir), "/work/submission", "--chdir", cwd, "--clearenv"]
     environment = {
         "PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
@@ -180,7 +197,7 @@ def limiter(limits: Limits):
 
 def run(argv: list[str], workdir: Path, *, limits: Limits | None = None, uid: int | None = None,
         staged: Path | None = None, env: dict[str, str] | None = None,
-        max_output: int = 200_000) -> Outcome:
+        binds: tuple[tuple[str, Path, str], ...] = (), max_output: int = 200_000) -> Outcome:
     """Run ``argv`` in a fresh sandbox; ``workdir`` (chowned to the sandbox's user) is writable.
 
     Never raises for anything the code inside does: a crash is a return code, a hang is
@@ -189,7 +206,10 @@ def run(argv: list[str], workdir: Path, *, limits: Limits | None = None, uid: in
     limits = limits or Limits()
     uid = new_uid() if uid is None else uid
     chown_tree(workdir, uid)
-    cmd = command(argv, workdir, uid, staged=staged, env=env)
+    for mode, host, _ in binds:
+        if mode == "rw":
+            chown_tree(host, uid)
+    cmd = command(argv, workdir, uid, staged=staged, env=env, binds=binds)
     with tempfile.TemporaryDirectory(prefix="sandbox-log-") as logs:
         out_path, err_path = Path(logs) / "stdout", Path(logs) / "stderr"
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
@@ -233,59 +253,3 @@ def selftest() -> dict:
         if outcome.returncode != 0:
             raise SandboxUnavailable(f"bwrap does not work here: {outcome.stderr.strip()[-500:]}")
         return json.loads(outcome.stdout.strip().splitlines()[-1])
-
-
-# ----------------------------------------------------------------------------- the nbgrader kernel
-
-# What the in-kernel run (nbgrader's own execution, with its hidden tests) may import: the hidden
-# tests need the checks and the reference, so they are visible to that kernel. Its verdict is
-# only compared with the trusted one, never recorded; the sandbox keeps it from harming the
-# batch (no gradebook, no other submissions, no network, limits).
-KERNEL_STAGED = ("autograder", "coursekit", "solutions")
-
-try:
-    from jupyter_client.manager import AsyncKernelManager
-except ImportError:  # pragma: no cover - jupyter_client comes with nbgrader
-    AsyncKernelManager = object  # type: ignore[assignment,misc]
-
-
-class SandboxedKernelManager(AsyncKernelManager):  # type: ignore[misc,valid-type]
-    """A Jupyter kernel started inside bwrap, talking over Unix sockets (IPC transport) in a
-    folder shared with the sandbox, since the sandbox has no network, loopback included.
-
-    nbgrader uses it when ``Execute.kernel_manager_class`` names it (``grade`` sets this).
-    """
-
-    limits = Limits(wall_seconds=24 * 3600)  # nbgrader's per-cell timeout applies
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._box = Path(tempfile.mkdtemp(prefix="kernel-box-"))
-        self._uid = new_uid()
-        self.transport = "ipc"
-        self.ip = str(self._box / "ipc")
-        self.connection_file = str(self._box / "kernel.json")
-
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw):
-        cwd = Path(kw.pop("cwd", None) or os.getcwd())
-        staged = stage_student_modules(self._box / "staged", KERNEL_STAGED)
-        chown_tree(self._box, self._uid)
-        cmd = command(kernel_cmd, cwd, self._uid, staged=staged, extra_rw=(self._box,),
-                      new_session=False)
-        chown_tree(cwd, self._uid)
-        kw["preexec_fn"] = limiter(self.limits)
-        kw["env"] = None
-        kw["stdout"] = subprocess.DEVNULL  # ipykernel's banner; outputs travel over the sockets
-        return await super()._async_launch_kernel(cmd, cwd=str(cwd), **kw)
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)
-        if not restart:
-            shutil.rmtree(self._box, ignore_errors=True)
-
-    def format_kernel_cmd(self, extra_arguments=None):
-        cmd = super().format_kernel_cmd(extra_arguments)
-        # the kernel runs the venv's Python whatever the kernelspec says
-        if cmd and Path(cmd[0]).name.startswith("python"):
-            cmd[0] = sys.executable
-        return cmd

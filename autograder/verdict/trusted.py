@@ -1,29 +1,38 @@
-"""The trusted verdict: grade a submission's answers without running its code in the grader.
+"""The trusted verdict: every point a submission earns, decided without running its code here.
 
-For each exercise of a notebook, a fresh sandbox (:mod:`autograder.verdict.sandbox`) runs the course's
-setup cells and the submission's answer cells, then calls the answer on every case of the
-exercise's hidden checks. The cases go in as ``.npy`` files; the results come back as ``.npy``
-files, read here as plain arrays (no pickle, no symlinks, bounded sizes). The grader compares
-them with its own reference, exactly as :func:`autograder.checks.run` does in a kernel, so the
-points and the feedback are the same, but nothing the submission does can change them: it never
-shares a process with the checks, and it cannot see the reference or the hidden tests.
+For each exercise of a notebook, a fresh sandbox (:mod:`autograder.verdict.sandbox`) runs the
+course's setup cells and the submission's code, then calls the answer on every case of the
+exercise's hidden checks. The cases go in as ``.npy`` files; the results come back as files,
+read by :mod:`autograder.verdict.wire` as plain, validated data. The grader compares them with
+its own reference through :func:`autograder.checks.core.run`, so the points and the feedback
+are those of the checks, and nothing the submission does can change them: it never shares a
+process with the checks, and it cannot see the reference or the hidden tests.
 
-Which code counts: the source notebook decides. Its setup cells (the code cells before the first
-answer, and the cells tagged ``export``) come from the source, never from the submission; the
-submission contributes only the code of its answer cells, found by their nbgrader ``grade_id``.
-Test cells, points and metadata in the submission are ignored.
+Which code counts. The source notebook decides the setup: its code cells before the first
+answer (definitions only) and the cells tagged ``export`` come from ``source/``, never from the
+submission. From the submission, in its own order, come the answer cells (found by their
+nbgrader ``grade_id``) and the code cells the student added (cells whose id the source does not
+know). The exercise's own answer cell runs whole; every other cell runs definitions only
+(imports, functions, classes, constants), so a crash or a long computation in one cell costs
+only the exercise it belongs to. IPython magics and shell lines are dropped. Test cells, points
+and metadata in the submission are ignored.
+
+Failure is the student's: a crash, a hang, a limit, an unreadable result or an exhausted time
+budget costs the cases it touches, and the grader never raises for anything the sandbox wrote.
+An exercise that could not be graded at all gets 0 and a ``problem``, which flags the submission.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
 import shutil
-import stat
+import subprocess
 import sys
 import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,11 +40,10 @@ from typing import Any
 import numpy as np
 
 from autograder.checks.core import Case, Exercise, get_exercise, run
-from autograder.verdict import sandbox
+from autograder.verdict import sandbox, wire
 
 GRADE_CALL = re.compile(r'grade\("(\w+)", (\w+), points=([\d.]+)\)')
-MAX_JSON = 1_000_000
-MAX_NPY = 256 * 1024 * 1024
+MAX_NOTEBOOK = 25 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,8 @@ class Verdict:
     points: float
     max_points: float
     report: str
-    problem: str = ""  # why the sandbox could not finish (crash, timeout), if it could not
+    problem: str = ""  # why the sandbox could not finish (crash, timeout, budget), if it could not
+    flag: str = ""  # why the grader could not decide: review by hand (the points are 0)
 
 
 @dataclass
@@ -67,25 +76,41 @@ class NotebookVerdict:
         return sum(v.points for v in self.exercises)
 
 
-def _nb_meta(cell: dict) -> dict:
-    meta = cell.get("metadata", {})
+@dataclass(frozen=True)
+class Plan:
+    """What the source notebook says: its graded answers, setup cells, answer ids, and every
+    nbgrader id it has (cells with other ids, or none, were added by the student)."""
+
+    answers: tuple[Answer, ...]
+    setup: tuple[dict, ...]
+    solution_ids: tuple[str, ...]
+    known_ids: frozenset[str]
+
+
+def _nb_meta(cell: Any) -> dict:
+    meta = cell.get("metadata", {}) if isinstance(cell, dict) else {}
     nbg = meta.get("nbgrader", {}) if isinstance(meta, dict) else {}
     return nbg if isinstance(nbg, dict) else {}
 
 
 def _source(cell: dict) -> str:
     src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
+    if isinstance(src, list) and all(isinstance(s, str) for s in src):
+        return "".join(src)
+    if isinstance(src, str):
+        return src
+    raise TypeError("a cell's source is neither text nor a list of lines")
 
 
-def course_plan(source_nb: Path) -> tuple[list[Answer], list[dict], list[str]]:
-    """From the (trusted) source notebook: its graded answers, its setup cells, and the grade
-    ids of its answer cells in order."""
+def course_plan(source_nb: Path) -> Plan:
+    """Read the (trusted) source notebook."""
     cells = json.loads(Path(source_nb).read_text(encoding="utf-8"))["cells"]
-    answers, setup, solution_ids = [], [], []
+    answers, setup, solution_ids, known = [], [], [], set()
     seen_solution = False
     for index, cell in enumerate(cells):
         meta = _nb_meta(cell)
+        if meta.get("grade_id"):
+            known.add(meta["grade_id"])
         if cell.get("cell_type") != "code":
             continue
         src = _source(cell)
@@ -99,152 +124,43 @@ def course_plan(source_nb: Path) -> tuple[list[Answer], list[dict], list[str]]:
             setup.append({"source": src, "where": f"setup cell {index}"})
         elif not seen_solution:
             # only the definitions of an early cell: its plots and computations are not needed
-            setup.append({"source": _definitions(src), "where": f"setup cell {index}"})
-    return answers, setup, solution_ids
+            setup.append({"source": src, "where": f"setup cell {index}", "definitions_only": True})
+    return Plan(tuple(answers), tuple(setup), tuple(solution_ids), frozenset(known))
 
 
-def _definitions(src: str) -> str:
+def submission_cells(submission_nb: Path, plan: Plan) -> tuple[list[dict], str]:
+    """The submission's answer cells and added cells, in its order, and a problem description
+    if the file cannot be used. Nothing here trusts the file: any shape is handled."""
     try:
-        tree = ast.parse(src)
-    except SyntaxError:
-        return ""
-    keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)
-    return "\n\n".join(ast.get_source_segment(src, node) or "" for node in tree.body
-                       if isinstance(node, keep))
-
-
-def answer_cells(submission_nb: Path, solution_ids: list[str]) -> tuple[list[dict], str]:
-    """The code of the submission's answer cells (by grade id, in the submission's order), and
-    a problem description if the file cannot be used."""
-    try:
-        nb = json.loads(Path(submission_nb).read_text(encoding="utf-8"))
-        cells = nb["cells"]
+        fd = wire.open_dir(Path(submission_nb).parent)
+        raw = wire.read_bytes(fd, Path(submission_nb).name, MAX_NOTEBOOK) if fd is not None else None
+        if fd is not None:
+            os.close(fd)
+        if raw is None:
+            raise ValueError("missing, not a regular file, or over 25 MB")
+        cells = json.loads(raw.decode("utf-8"))["cells"]
         if not isinstance(cells, list):
             raise TypeError("cells is not a list")
-    except Exception as exc:
-        return [], f"{submission_nb.name} is not a readable notebook: {type(exc).__name__}: {exc}"
-    wanted = set(solution_ids)
-    found = []
-    for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        grade_id = _nb_meta(cell).get("grade_id")
-        if grade_id in wanted:
-            found.append({"source": _source(cell), "where": f"answer cell {grade_id}",
-                          "grade_id": grade_id})
+        wanted = set(plan.solution_ids)
+        found, added = [], 0
+        for index, cell in enumerate(cells):
+            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+                continue
+            grade_id = _nb_meta(cell).get("grade_id")
+            if isinstance(grade_id, str) and grade_id in wanted:
+                found.append({"source": _source(cell), "where": f"answer cell {grade_id}",
+                              "grade_id": grade_id})
+            elif not (isinstance(grade_id, str) and grade_id in plan.known_ids):
+                added += 1
+                found.append({"source": _source(cell), "where": f"added cell {index}",
+                              "definitions_only": True})
+    except (Exception, RecursionError) as exc:
+        return [], (f"{Path(submission_nb).name} is not a readable notebook: "
+                    f"{type(exc).__name__}: {str(exc)[:200]}")
     return found, ""
 
 
-# ----------------------------------------------------------------------------- data in and out
-
-
-def _encode(value: Any, folder: Path, stem: str) -> dict:
-    if value is None:
-        return {"none": True}
-    if isinstance(value, bool):
-        return {"bool": value}
-    if isinstance(value, int):
-        return {"int": value}
-    if isinstance(value, float):
-        return {"float": repr(value)}
-    if isinstance(value, str):
-        return {"str": value}
-    if isinstance(value, np.ndarray):
-        np.save(folder / f"{stem}.npy", value, allow_pickle=False)
-        return {"npy": f"{stem}.npy"}
-    if isinstance(value, np.generic):
-        np.save(folder / f"{stem}.npy", np.asarray(value), allow_pickle=False)
-        return {"scalar": f"{stem}.npy"}
-    if isinstance(value, tuple | list):
-        kind = "tuple" if isinstance(value, tuple) else "list"
-        return {kind: [_encode(v, folder, f"{stem}_{k}") for k, v in enumerate(value)]}
-    if isinstance(value, dict):
-        return {"dict": {k: _encode(v, folder, f"{stem}_{k}") for k, v in value.items()}}
-    if callable(value) and hasattr(value, "probe_name"):
-        return {"probe": value.probe_name}
-    raise TypeError(f"a case argument of type {type(value).__name__} cannot enter the sandbox")
-
-
-def _read_bytes(folder_fd: int, name: str, limit: int) -> bytes | None:
-    """A regular file's bytes, read without following symlinks; None if absent or too big."""
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder_fd)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        chunks, left = [], limit + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        data = b"".join(chunks)
-        return data if len(data) <= limit else None
-    finally:
-        os.close(fd)
-
-
-def _open_dir(path: Path) -> int | None:
-    try:
-        return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except OSError:
-        return None
-
-
-class Opaque:
-    """A result that was not a numeric array (its type's name is kept for the feedback)."""
-
-
-def _opaque(type_name: str) -> Opaque:
-    safe = re.sub(r"\W", "_", str(type_name))[:60] or "object"
-    return type(safe, (Opaque,), {})()
-
-
-def _decode_result(spec: Any, out_fd: int) -> Any:
-    if not isinstance(spec, dict) or len(spec) != 1:
-        return _opaque("unreadable")
-    (kind, value), = spec.items()
-    if kind == "none":
-        return None
-    if kind == "opaque":
-        return _opaque(value)
-    if kind == "tuple" and isinstance(value, list):
-        return tuple(_decode_result(v, out_fd) for v in value)
-    if kind == "npy" and isinstance(value, str) and re.fullmatch(r"[\w.]+\.npy", value):
-        data = _read_bytes(out_fd, value, MAX_NPY)
-        if data is None:
-            return _opaque("missing_array")
-        try:
-            import io
-
-            arr = np.load(io.BytesIO(data), allow_pickle=False)
-        except Exception:
-            return _opaque("unreadable_array")
-        return arr if isinstance(arr, np.ndarray) and arr.dtype.kind in "biuf" else _opaque("array")
-    return _opaque("unreadable")
-
-
-class StudentError(Exception):
-    """An exception raised by the submission, rebuilt from its name and message."""
-
-
-def _rebuild_exception(record: dict) -> BaseException:
-    import builtins
-
-    kinds = [k for k in record.get("kinds", []) if isinstance(k, str)]
-    message = str(record.get("message", ""))[:500]
-    name = str(record.get("type", "Exception"))[:60]
-    for kind in ("NotImplementedError", "ValueError", "TypeError", "IndexError", "KeyError",
-                 "ZeroDivisionError", "AssertionError", "RuntimeError", "ArithmeticError"):
-        if kind in kinds:
-            cls = getattr(builtins, kind)
-            exc = cls(message) if name == kind else type(name, (cls,), {})(message)
-            return exc
-    return type(name if name.isidentifier() else "StudentError", (StudentError,), {})(message)
+# ----------------------------------------------------------------------------- one exercise
 
 
 class Recorded:
@@ -264,9 +180,6 @@ class Recorded:
         raise RuntimeError("a recorded answer cannot be called")
 
 
-# ----------------------------------------------------------------------------- one exercise
-
-
 def _all_cases(ex: Exercise) -> list[Case]:
     cases = []
     for index, group in enumerate(ex.groups):
@@ -277,86 +190,149 @@ def _all_cases(ex: Exercise) -> list[Case]:
     return cases
 
 
-def grade_answer(answer: Answer, cells: list[dict], submission_dir: Path, staged: Path,
-                 limits: sandbox.Limits) -> Verdict:
-    """Grade one exercise in a fresh sandbox."""
+def _run_plain(argv: list[str], work: Path, limits: sandbox.Limits, staged: Path,
+               job: Path, out: Path) -> sandbox.Outcome:
+    """The learner's own machine without bubblewrap: the same runner, as a plain process."""
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(work), "PYTHONPATH": str(staged),
+           "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}
+    argv = [a.replace("/work/job", str(job)).replace("/work/out", str(out)) for a in argv]
+    proc = subprocess.Popen(argv, cwd=work, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        proc.wait(timeout=limits.wall_seconds)
+        return sandbox.Outcome(proc.returncode, False, "", "")
+    except subprocess.TimeoutExpired:
+        return sandbox.Outcome(None, True, "", "")
+    finally:
+        sandbox.kill_group(proc)
+
+
+def _own_errors(errors: list[dict], answer: Answer) -> list[str]:
+    """The cell errors that concern this exercise: its own answer cell and the added cells."""
+    out = []
+    for err in errors:
+        where = err["where"]
+        if where == f"answer cell {answer.function}":
+            out.append(f"answer cell `{answer.function}` could not run: {err['error']}")
+        elif where.startswith("added cell"):
+            out.append(f"{where} (a cell you added; only its definitions run): {err['error']}")
+    return out
+
+
+def grade_answer(answer: Answer, cells: list[dict], staged: Path, limits: sandbox.Limits,
+                 seconds: float, sandboxed: bool = True) -> Verdict:
+    """Grade one exercise in a fresh sandbox, within ``seconds`` of wall time."""
     ex = get_exercise(answer.exercise)
     cases = _all_cases(ex)
-    own = [c for c in cells if c.get("grade_id") == answer.function]
-    cells = [dict(c, definitions_only=bool(own) and "grade_id" in c and c not in own)
-             for c in cells]
+    cells = [dict(c, definitions_only=c.get("definitions_only", False) or (
+        "grade_id" in c and c["grade_id"] != answer.function)) for c in cells]
+    wall = max(1.0, min(limits.wall_seconds, seconds))
+    run_limits = sandbox.Limits(**{**limits.__dict__, "wall_seconds": wall})
     with tempfile.TemporaryDirectory(prefix="trusted-") as tmp:
-        work = Path(tmp) / "work"
-        shutil.copytree(submission_dir, work, symlinks=True,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        job = work / ".grader-job"
-        job.mkdir()
-        calls = [{"args": _encode(tuple(case.args), job, f"in{i}_a"),
-                  "kwargs": _encode(dict(case.kwargs), job, f"in{i}_k")}
+        work, job, out = Path(tmp) / "work", Path(tmp) / "job", Path(tmp) / "out"
+        for folder in (work, job, out):
+            folder.mkdir()
+        calls = [{"args": wire.encode_arg(tuple(case.args), job, f"in{i}_a"),
+                  "kwargs": wire.encode_arg(dict(case.kwargs), job, f"in{i}_k")}
                  for i, case in enumerate(cases)]
         (job / "job.json").write_text(json.dumps({
             "cells": cells, "function": answer.function, "calls": calls,
-            "case_seconds": max(10, int(limits.wall_seconds // 3))}))
-        outcome = sandbox.run([sys.executable, "-m", "autograder.verdict.runner",
-                               "/work/submission/.grader-job"], work, limits=limits,
-                              staged=staged)
-        results: dict[tuple, tuple[Any, BaseException | None]] = {}
-        out_fd = _open_dir(job / "out") if not (job / "out").is_symlink() else None
-        problem = ""
-        if outcome.timed_out:
-            problem = f"the answer ran out of time ({limits.wall_seconds:g} s)"
-        elif outcome.returncode != 0:
-            problem = f"the sandbox process ended with code {outcome.returncode}"
-        if out_fd is not None:
-            try:
-                for i, case in enumerate(cases):
-                    raw = _read_bytes(out_fd, f"{i}.json", MAX_JSON)
-                    if raw is None:
-                        continue
-                    try:
-                        record = json.loads(raw)
-                    except ValueError:
-                        continue
-                    if not isinstance(record, dict):
-                        continue
-                    if record.get("status") == "returned":
-                        results[case.key] = (_decode_result(record.get("value"), out_fd), None)
-                    elif record.get("status") == "timeout":
-                        results[case.key] = (None, TimeoutError(str(record.get("message"))[:200]))
-                    else:
-                        results[case.key] = (None, _rebuild_exception(record))
-            finally:
-                os.close(out_fd)
-        if len(results) < len(cases) and not problem:
-            problem = "the sandbox process ended early (os._exit, a crash or a limit)"
-    student = Recorded(answer.function, results)
-    report = run(ex, student, answer.points)
+            "case_seconds": max(1, int(limits.case_seconds))}))
+        for path in (job, *job.iterdir()):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        out_fd = wire.open_dir(out)  # taken before student code runs: it cannot be swapped
+        try:
+            argv = [sys.executable, "-m", "autograder.verdict.runner", "/work/job", "/work/out"]
+            if sandboxed:
+                outcome = sandbox.run(argv, work, limits=run_limits, staged=staged,
+                                      binds=(("ro", job, "/work/job"), ("rw", out, "/work/out")))
+            else:
+                outcome = _run_plain(argv, work, run_limits, staged, job, out)
+            problem = ""
+            if outcome.timed_out:
+                problem = f"the answer ran out of time ({wall:g} s)"
+            elif outcome.returncode != 0:
+                problem = f"the sandbox process ended with code {outcome.returncode}"
+            results: dict[tuple, tuple[Any, BaseException | None]] = {}
+            budget = wire.Budget()
+            for i, case in enumerate(cases):
+                present, value, exc = wire.read_case(out_fd, i, budget)
+                if present:
+                    results[case.key] = (value, exc)
+            errors = wire.read_setup(out_fd)
+        finally:
+            os.close(out_fd)
+    if len(results) < len(cases) and not problem:
+        problem = "the sandbox process ended early (os._exit, a crash or a limit)"
+    report = run(ex, Recorded(answer.function, results), answer.points)
     text = report.text()
+    for line in _own_errors(errors, answer):
+        text += f"\n  note: {line}"
     if problem:
         text += f"\n  note: {problem}; the cases it did not finish count as failed."
     return Verdict(answer.grade_id, answer.exercise, report.points, answer.points, text, problem)
 
 
-def grade_notebook(submission_nb: Path, source_nb: Path, limits: sandbox.Limits | None = None,
-                   only: set[str] | None = None, workers: int = 2) -> NotebookVerdict:
-    """Every exercise of one notebook (or those named in ``only``), each in its own fresh
-    sandbox; ``workers`` sandboxes run at a time."""
-    from concurrent.futures import ThreadPoolExecutor
+def _safe_grade(answer: Answer, cells: list[dict], staged: Path, limits: sandbox.Limits,
+                deadline: float, sandboxed: bool) -> Verdict:
+    """:func:`grade_answer`, or 0 with a flag: never the submission's own claim, never a raise."""
+    left = deadline - time.monotonic()
+    if left < 1:
+        reason = "the submission's time budget ran out before this exercise was graded"
+        return Verdict(answer.grade_id, answer.exercise, 0.0, answer.points,
+                       f"{answer.exercise}: 0 / {answer.points:g} points\n  note: {reason}",
+                       reason, flag=f"{answer.exercise}: {reason}")
+    try:
+        return grade_answer(answer, cells, staged, limits, left, sandboxed)
+    except Exception as exc:  # the grader's own failure: 0, flagged for review
+        reason = f"could not be graded ({type(exc).__name__}: {str(exc)[:200]})"
+        return Verdict(answer.grade_id, answer.exercise, 0.0, answer.points,
+                       f"{answer.exercise}: 0 / {answer.points:g} points\n  note: {reason}",
+                       reason, flag=f"{answer.exercise}: {reason}")
 
+
+def grade_notebook(submission_nb: Path, source_nb: Path, limits: sandbox.Limits | None = None,
+                   only: set[str] | None = None, workers: int = 2, sandboxed: bool = True,
+                   deadline: float | None = None) -> NotebookVerdict:
+    """Every exercise of one notebook (or those named in ``only``), each in its own fresh
+    sandbox; ``workers`` sandboxes run at a time. ``deadline`` (time.monotonic) ends the
+    submission's time budget; by default it is ``limits.submission_seconds(n_exercises)``."""
     limits = limits or sandbox.Limits()
-    answers, setup, solution_ids = course_plan(source_nb)
-    answers = [a for a in answers if only is None or a.exercise in only]
+    plan = course_plan(source_nb)
+    answers = [a for a in plan.answers if only is None or a.exercise in only]
+    if deadline is None:
+        deadline = time.monotonic() + limits.submission_seconds(len(answers))
     verdict = NotebookVerdict(Path(source_nb).stem)
-    cells, problem = answer_cells(submission_nb, solution_ids)
+    cells, problem = submission_cells(submission_nb, plan)
     verdict.problem = problem
     if problem:
-        verdict.exercises = [Verdict(a.grade_id, a.exercise, 0.0, a.points, problem, problem)
-                             for a in answers]
+        verdict.exercises = [Verdict(a.grade_id, a.exercise, 0.0, a.points,
+                                     f"{a.exercise}: 0 / {a.points:g} points\n  note: {problem}",
+                                     problem) for a in answers]
         return verdict
     with tempfile.TemporaryDirectory(prefix="staged-") as tmp:
         staged = sandbox.stage_student_modules(Path(tmp))
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             verdict.exercises = list(pool.map(
-                lambda a: grade_answer(a, setup + cells, submission_nb.parent, staged, limits),
-                answers))
+                lambda a: _safe_grade(a, list(plan.setup) + cells, staged, limits, deadline,
+                                      sandboxed), answers))
     return verdict
+
+
+def grade_submission(folder: Path, source_dir: Path, limits: sandbox.Limits | None = None,
+                     sandboxed: bool = True) -> list[NotebookVerdict]:
+    """Every notebook of one submission (``folder`` holds the student's notebooks, named as in
+    ``source_dir``), under one time budget for the whole submission."""
+    limits = limits or sandbox.Limits()
+    sources = sorted(Path(source_dir).glob("*.ipynb"))
+    n = sum(len(course_plan(src).answers) for src in sources)
+    deadline = time.monotonic() + limits.submission_seconds(n)
+    return [grade_notebook(Path(folder) / src.name, src, limits, sandboxed=sandboxed,
+                           deadline=deadline) for src in sources]
+
+
+def bwrap_or_plain() -> bool:
+    """True if the sandbox is available here (learners' ``check`` runs without it if not)."""
+    return shutil.which("bwrap") is not None
