@@ -58,7 +58,12 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from autograder.batch.intake import GradingError
     from autograder.verdict import sandbox
 
-    limits = sandbox.Limits(wall_seconds=args.timeout) if args.timeout else None
+    settings: dict = {}
+    if args.timeout:
+        settings["wall_seconds"] = args.timeout
+    if args.budget:
+        settings.update(submission_base=args.budget, submission_per_exercise=0.0)
+    limits = sandbox.Limits(**settings)
     if args.no_sandbox:
         print(sandbox.NO_SANDBOX_WARNING, file=sys.stderr)
     try:
@@ -150,7 +155,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="grade again submissions already graded and unchanged")
     grade.add_argument("--timeout", type=float, default=0,
                        help="seconds allowed per exercise in the sandbox (default 60); a "
-                            "submission's total is 60 s + 10 s per exercise")
+                            "submission's total is --budget")
+    grade.add_argument("--budget", type=float, default=0,
+                       help="seconds allowed for one submission's verdict in total (default "
+                            "60 + 10 per exercise); when it runs out, the exercises left score "
+                            "0 and the submission is flagged")
     grade.set_defaults(func=_cmd_grade)
 
     sub.add_parser("feedback", help="HTML feedback per student, in feedback/").set_defaults(

@@ -78,6 +78,7 @@ def check_notebook(path: Path, course: Path = ROOT, only: set[str] | None = None
     ``only``: names of the exercises to grade (all if None); an unknown name is an error."""
     from autograder.verdict import trusted
 
+    given, path = path, Path(path).resolve()  # the learner's own file: their link is fine
     if not path.exists():
         raise GradingError(f"{path}: no such file")
     if path.is_dir():
@@ -107,7 +108,7 @@ def check_notebook(path: Path, course: Path = ROOT, only: set[str] | None = None
     } for v in verdict.exercises]
     return {
         "schema": SCHEMA,
-        "notebook": str(path),
+        "notebook": str(given),
         "assignment": assignment,
         "score": sum(e["score"] for e in exercises),
         "max_score": sum(e["max_score"] for e in exercises),

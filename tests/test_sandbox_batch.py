@@ -123,19 +123,77 @@ def _rows(course: Path, csv_path: Path) -> dict[str, dict]:
         return {r["student"]: r for r in csv.DictReader(fh)}
 
 
-def test_a_mixed_batch_of_30_with_every_attack_class(tmp_path):
+# ----------------------------------------------------------------------------- round two
+# Attacks on the plumbing around the sandbox, written after reading the grader's code.
+
+# 1. forge the runner's result files (the out folder is sys.argv[2]) with what the grader's
+#    decoder does not expect, then end the process before the runner overwrites them
+FORGE = ("import json, os, sys\nout = sys.argv[2] if len(sys.argv) > 2 else '.'\n"
+         "bad = [{'status': 'returned', 'value': {'npy': 5}},\n"
+         "       {'status': 'returned', 'value': {'tuple': [{'npy': '0_0.npy'}] * 100000}},\n"
+         "       {'status': 'raised', 'type': ['x'], 'kinds': 'ValueError', 'message': 1},\n"
+         "       {'status': 'returned', 'value': {'npy': '1.npy'}, 'extra': 1}]\n"
+         "for i in range(40):\n"
+         "    with open(os.path.join(out, f'{i}.json'), 'w') as fh:\n"
+         "        fh.write('[' * 60000 if i % 5 == 4 else json.dumps(bad[i % 4]))\n"
+         "os._exit(0)\n" + STUB)
+# 2. read the reference and the hidden checks, in the answer (trusted sandbox) and in a cell of
+#    its own (the kernel that executes the notebook for feedback)
+READ_REF = ("import glob\nfor pattern in ('/**/solutions/*.py', '/**/checks/exercises/*.py',"
+            " '/**/source/*/*.ipynb'):\n"
+            "    for path in glob.glob(pattern, recursive=True)[:20]:\n"
+            "        try:\n            print(repr(open(path).read()))\n"
+            "        except OSError:\n            pass\n"
+            "try:\n    import solutions, inspect\n    print(inspect.getsource(solutions))\n"
+            "except Exception as exc:\n    print('no reference:', type(exc).__name__)\n")
+# 4. plant links where the grader works (the kernel's folder), to be followed by root later
+LINKS = ("import os\nfor target, name in (('/etc/shadow', 'shadow'), ('../../../gradebook.db', 'gb'),"
+         " ('/etc/passwd', 'passwd.ipynb')):\n"
+         "    try:\n        os.symlink(target, name)\n    except OSError:\n        pass\n")
+# 5. script in the feedback, and a fake report claiming full marks
+SCRIPT_MD = "<script>alert('xss1')</script><img src=x onerror=\"alert('xss2')\">"
+FAKE_REPORT = "print('corr2d: 3 / 3 points\\n  [pass] fixed examples from the notebook')\n"
+# 7. flood the output
+FLOOD = "import sys\nfor _ in range(300):\n    sys.stdout.write('x' * 2**20)\n"
+# 10. a function that always raises ValueError, for every exercise
+ALWAYS_RAISE = "def {name}(*args, **kwargs):\n    raise ValueError('bad input')\n"
+
+
+def _added(nb, code: str, kind: str = "code") -> None:
+    cell = nbformat.v4.new_code_cell(code) if kind == "code" else nbformat.v4.new_markdown_cell(code)
+    nb.cells.insert(3, cell)
+
+
+def _always_raise(nb) -> None:
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            cell.source = ALWAYS_RAISE.format(name=meta["grade_id"])
+
+
+def _lines_only_in(secret: Path, public: Path) -> list[str]:
+    seen = public.read_text()
+    return [line.strip() for line in secret.read_text().splitlines()
+            if len(line.strip()) > 40 and line.strip() not in seen]
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """30 submissions with one or more attacks of every class, graded with --jobs 2, then
+    feedback written: the figures of the batch, shared by the tests below."""
+    tmp_path = tmp_path_factory.mktemp("batch")
     course, subs = _course(tmp_path), tmp_path / "subs"
     expected: dict[str, float] = {}
-    for i in range(10):
+    for i in range(9):
         _write(subs, f"correct{i}", _nb(SOURCE))
         expected[f"correct{i}"] = FULL
-    for i in range(5):
+    for i in range(3):
         _write(subs, f"blank{i}", _nb(STUDENT))
         expected[f"blank{i}"] = 0.0
     namespace: dict = {}
     exec(FLIPPED, namespace)
     flipped = grade("corr2d", namespace["corr2d"], points=3)
-    for i in range(3):
+    for i in range(2):
         _write(subs, f"flipped{i}", _nb(SOURCE, FLIPPED))
         expected[f"flipped{i}"] = WITHOUT_CORR2D + flipped
     for name, code in ATTACKS.items():
@@ -144,25 +202,162 @@ def test_a_mixed_batch_of_30_with_every_attack_class(tmp_path):
     _write(subs, "attack_tamper_tests", _nb(STUDENT, edit=_tamper_tests))
     _write(subs, "attack_rename_ids", _nb(STUDENT, edit=_rename_ids))
     expected["attack_tamper_tests"] = expected["attack_rename_ids"] = 0.0
-    assert len(expected) == 30
+    # round two
+    _write(subs, "r2_forge", _nb(SOURCE, FORGE))
+    expected["r2_forge"] = WITHOUT_CORR2D
+    _write(subs, "r2_read_ref", _nb(SOURCE, READ_REF + STUB, edit=lambda nb: _added(nb, READ_REF)))
+    expected["r2_read_ref"] = WITHOUT_CORR2D
+    _write(subs, "r2_links", _nb(SOURCE, edit=lambda nb: _added(nb, LINKS)))
+    expected["r2_links"] = FULL
+    _write(subs, "r2_feedback", _nb(SOURCE, FLIPPED, edit=lambda nb: (
+        _added(nb, SCRIPT_MD, "markdown"), _added(nb, FAKE_REPORT))))
+    expected["r2_feedback"] = WITHOUT_CORR2D + flipped
+    _write(subs, "r2_flood", _nb(SOURCE, edit=lambda nb: _added(nb, FLOOD)))
+    expected["r2_flood"] = FULL
+    _write(subs, "r2_always_raise", _nb(SOURCE, edit=_always_raise))
+    expected["r2_always_raise"] = 0.0
+    # 3. ids: a trailing space and glob characters would reach "mallory" and others in nbgrader
+    _write(subs, "mallory", _nb(SOURCE))
+    expected["mallory"] = FULL
+    bad_ids = ["mallory ", "*", "c[o]rrect0", "=cmd"]
+    for name in bad_ids:
+        _write(subs, name, _nb(STUDENT))
+    # 4. a notebook that is a link to the source (full marks if followed)
+    (subs / "r2_symlink" / A).mkdir(parents=True)
+    (subs / "r2_symlink" / A / f"{A}.ipynb").symlink_to(SOURCE)
+    # 6. inputs that killed or hung the batch
+    (subs / "r2_dir" / A / f"{A}.ipynb").mkdir(parents=True)
+    (subs / "r2_fifo" / A).mkdir(parents=True)
+    os.mkfifo(subs / "r2_fifo" / A / f"{A}.ipynb")
+    (subs / "r2_deep" / A).mkdir(parents=True)
+    (subs / "r2_deep" / A / f"{A}.ipynb").write_text("[" * 100_000)
+    assert len(expected) == 30 - 4 - 1 + 1 + 1  # 27 graded here (+ 8 refused inputs)
 
-    proc = _grade(course, subs, "--jobs", "2", "--csv", str(tmp_path / "grades.csv"))
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    shadow_mode = os.stat("/etc/shadow").st_mode if os.path.exists("/etc/shadow") else None
+    start = time.monotonic()
+    proc = _grade(course, subs, "--jobs", "2", "--csv", str(tmp_path / "grades.csv"),
+                  timeout=1800)
+    seconds = time.monotonic() - start
+    feedback = subprocess.run([sys.executable, "-m", "autograder", "--root", str(course),
+                               "feedback"], capture_output=True, text=True, timeout=900)
     rows = _rows(course, tmp_path / "grades.csv")
-    assert set(rows) == set(expected), "every submission gets a row"
+    with (tmp_path / "grades.csv").open() as fh:
+        cells = [cell for row in csv.reader(fh) for cell in row]
+    verdicts = {p.parent.name: json.loads(p.read_text())
+                for p in (course / "verdicts").glob(f"*/{A}.json")}
+    print(f"\nbatch of {len(expected) + 8} inputs graded in {seconds:.0f} s; grader peak "
+          f"{max(v.get('grader_peak_mb', 0) for v in verdicts.values()):.0f} MB")
+    return dict(course=course, proc=proc, rows=rows, cells=cells, expected=expected,
+                feedback=feedback, bad_ids=bad_ids, shadow_mode=shadow_mode, verdicts=verdicts,
+                seconds=seconds)
+
+
+def test_every_honest_submission_keeps_its_points_and_no_attack_gains_one(batch):
+    proc, rows, expected = batch["proc"], batch["rows"], batch["expected"]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    graded = {s: r for s, r in rows.items() if r["status"] == "graded"}
+    assert set(graded) == set(expected), "every submission gets a row"
     wrong = {s: (rows[s]["score"], want) for s, want in expected.items()
              if abs(float(rows[s]["score"]) - want) > 1e-6}
     assert not wrong, f"score, expected: {wrong}\n{proc.stdout[-4000:]}"
-    assert all(rows[s]["status"] == "graded" for s in expected)
-    # the attacks that fool the in-kernel verdict are flagged for the instructor
-    for student in ("attack_poison_checks", "attack_import_solutions"):
-        assert "in-kernel" in rows[student]["flag"], (student, rows[student])
-    assert not any(rows[f"correct{i}"]["flag"] for i in range(10))
-    # nothing outside the submissions was harmed
-    assert (course / "gradebook.db").exists()
-    assert len(list((course / "submitted").glob(f"*/{A}/{A}.ipynb"))) == 30
+    honest = [s for s in expected if s.startswith(("correct", "blank", "flipped", "mallory"))]
+    assert not any(rows[s]["flag"] for s in honest), {s: rows[s]["flag"] for s in honest}
+
+
+def test_forged_result_files_score_zero_and_never_stop_the_grader(batch):
+    verdict = batch["verdicts"]["r2_forge"]
+    corr = next(e for nb in verdict["notebooks"] for e in nb["exercises"]
+                if e["exercise"] == "corr2d")
+    assert corr["points"] == 0 and "Unreadable" in corr["report"] or "malformed" in corr["report"]
+
+
+def test_student_code_never_sees_the_reference_or_the_hidden_checks(batch):
+    course = batch["course"]
+    graded = (course / "autograded" / "r2_read_ref" / A / f"{A}.ipynb").read_text()
+    assert "no reference: ModuleNotFoundError" in graded, "the kernel could import solutions"
+    secrets = (_lines_only_in(ROOT / "solutions" / "convolution.py", STUDENT)
+               + _lines_only_in(ROOT / "autograder/checks/exercises/convolution.py", STUDENT))
+    assert len(secrets) > 10
+    html = "".join(p.read_text() for p in (course / "feedback").rglob("*.html"))
+    for line in secrets:
+        assert line not in graded and line not in html, line
+
+
+def test_bad_ids_are_refused_and_never_touch_another_student(batch):
+    rows, proc = batch["rows"], batch["proc"]
+    assert float(rows["mallory"]["score"]) == FULL, "'mallory ' regraded mallory"
+    refused = [line for line in proc.stderr.splitlines() if line.startswith("not graded")]
+    for name in batch["bad_ids"]:
+        assert any(repr(name)[1:-1] in line or name in line for line in refused), name
+    students = {r["student"] for r in rows.values()}
+    assert not any(s.strip() != s or any(c in s for c in "*?[]=") for s in students)
+
+
+def test_links_are_never_followed_by_the_grader(batch):
+    course = batch["course"]
+    assert "r2_symlink" not in {s for s, r in batch["rows"].items() if r["status"] == "graded"}
+    for folder in ((course / "autograded").iterdir(), (course / "feedback").rglob("*")):
+        for path in folder:
+            assert not path.is_symlink(), path
+    autograded = course / "autograded" / "r2_links" / A
+    assert sorted(p.name for p in autograded.iterdir()) == [f"{A}.ipynb"]
+    if batch["shadow_mode"] is not None:
+        assert os.stat("/etc/shadow").st_mode == batch["shadow_mode"]
     con = sqlite3.connect(course / "gradebook.db")
     assert con.execute("pragma integrity_check").fetchone() == ("ok",)
+
+
+def test_feedback_is_sanitised_and_shows_the_trusted_report(batch):
+    feedback = batch["feedback"]
+    assert feedback.returncode == 0, feedback.stderr[-2000:]
+    html = (batch["course"] / "feedback" / "r2_feedback" / A / f"{A}.html").read_text()
+    assert "alert('xss1')" not in html and "onerror" not in html
+    assert "the kernel is flipped" in html  # the trusted report, not the printed fake
+    assert "Score: 9.0 / 12.0" in html or "9.0 / 12.0" in html
+
+
+def test_bad_inputs_get_their_own_row_and_the_rest_is_graded(batch):
+    stderr = batch["proc"].stderr
+    for student in ("r2_dir", "r2_fifo", "r2_deep", "r2_symlink"):
+        assert any(student in line for line in stderr.splitlines()
+                   if line.startswith("not graded")), student
+
+
+def test_the_grader_stays_small_and_the_csv_cannot_carry_formulas(batch):
+    peaks = {s: v.get("grader_peak_mb", 0) for s, v in batch["verdicts"].items()}
+    assert 0 < peaks["r2_flood"] < 1500, peaks
+    graded = (batch["course"] / "autograded" / "r2_flood" / A / f"{A}.ipynb")
+    assert graded.stat().st_size < 20 * 2**20
+    assert not any(cell[:1] in ("=", "+", "-", "@") for cell in batch["cells"])
+
+
+def test_a_function_that_always_raises_earns_no_bad_input_points(batch):
+    assert float(batch["rows"]["r2_always_raise"]["score"]) == 0.0
+
+
+def test_a_slow_submission_is_stopped_by_its_budget_and_flagged(tmp_path):
+    course, subs = _course(tmp_path), tmp_path / "subs"
+    slow = "import time\n\ndef {name}(*args, **kwargs):\n    time.sleep(9)\n"
+
+    def sleepy(nb):
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution"):
+                cell.source = slow.format(name=meta["grade_id"])
+
+    _write(subs, "honest", _nb(SOURCE))
+    _write(subs, "sleeper", _nb(SOURCE, edit=sleepy))
+    start = time.monotonic()
+    proc = _grade(course, subs, "--timeout", "20", "--budget", "45",
+                  "--csv", str(tmp_path / "g.csv"), timeout=600)
+    seconds = time.monotonic() - start
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = _rows(course, tmp_path / "g.csv")
+    assert float(rows["honest"]["score"]) == FULL and not rows["honest"]["flag"]
+    assert float(rows["sleeper"]["score"]) == 0.0
+    assert "time budget" in rows["sleeper"]["flag"]
+    # six exercises at 20 s each would take 60 s two at a time, plus the kernel: the budget cut it
+    assert seconds < 300
 
 
 def test_killing_the_grader_midway_then_rerunning_loses_nothing(tmp_path):

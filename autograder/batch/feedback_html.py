@@ -150,7 +150,7 @@ def clean_svg(text: str) -> str | None:
 
     if local(root.tag) in SVG_DROPPED:
         return None
-    for element in root.iter():
+    for element in list(root.iter()):  # a list: children are removed on the way
         for child in list(element):
             if not isinstance(child.tag, str) or local(child.tag) in SVG_DROPPED:
                 element.remove(child)
@@ -164,7 +164,7 @@ def clean_svg(text: str) -> str | None:
     # Serialise with SVG as the default namespace (ElementTree would invent "ns0:" prefixes);
     # any other namespace keeps a generated prefix, declared on the root.
     for element in root.iter():
-        if element.tag.startswith(f"{{{SVG_NS}}}"):
+        if isinstance(element.tag, str) and element.tag.startswith(f"{{{SVG_NS}}}"):
             element.tag = element.tag[len(SVG_NS) + 2:]
     root.set("xmlns", SVG_NS)
     return ET.tostring(root, encoding="unicode")

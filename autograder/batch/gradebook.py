@@ -202,10 +202,18 @@ def read_verdict(course: Path, student: str, assignment: str) -> dict | None:
         return None
 
 
-def submission_digest(folder: Path) -> str:
+def submission_digest(folder: Path, notebooks: tuple[str, ...] = ()) -> str:
+    """A digest of the submission's notebooks (the checked names, read without following links
+    and within the intake's size budget)."""
+    from autograder.batch.intake import BadInput, read_notebook_bytes
+
     h = hashlib.sha256()
-    for nb in sorted(folder.glob("*.ipynb")):
-        h.update(nb.name.encode() + b"\0" + nb.read_bytes() + b"\0")
+    for name in sorted(notebooks):
+        try:
+            data = read_notebook_bytes(folder / name)
+        except BadInput:
+            data = b""
+        h.update(name.encode() + b"\0" + data + b"\0")
     return h.hexdigest()
 
 

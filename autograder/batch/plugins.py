@@ -92,7 +92,8 @@ class TrustedGrades(SaveAutoGrades):
     show exactly what decided the points. A grade cell the verdict does not cover gets 0 and is
     marked for manual grading."""
 
-    verdict_file = Unicode("", help="JSON written by the grader: {grade_id: {points, report}}"
+    verdict_file = Unicode("", help="JSON written by the grader: "
+                           "{notebook: {grade_id: {points, report, flag}}}"
                            ).tag(config=True)
 
     def preprocess(self, nb, resources):
@@ -107,7 +108,7 @@ class TrustedGrades(SaveAutoGrades):
         grade_id = cell.metadata["nbgrader"]["grade_id"]
         grade = self.gradebook.find_grade(grade_id, self.notebook_id, self.assignment_id,
                                           self.student_id)
-        verdict = self._verdicts.get(grade_id)
+        verdict = self._verdicts.get(self.notebook_id, {}).get(grade_id)
         max_points = float(cell.metadata["nbgrader"].get("points", 0))
         if verdict is None:
             grade.auto_score = 0.0

@@ -21,6 +21,7 @@ import re
 import shutil
 import stat
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -144,6 +145,11 @@ def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
+def _shown(name: str) -> str:
+    """A folder name for a message: control characters (terminal escapes) spelled out."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+
+
 def _is_real_dir(path: Path) -> bool:
     """A directory that is not a link (``lstat``: the link itself is looked at, never followed)."""
     try:
@@ -160,7 +166,7 @@ def _remove(path: str | Path) -> None:
         os.unlink(path)
 
 
-def _keep_only(folder: Path, keep) -> list[Path]:
+def _keep_only(folder: Path, keep: Callable[[str, int], bool]) -> list[Path]:
     """Delete every entry of ``folder`` for which ``keep(name, lstat_mode)`` is false.
 
     Returns the kept entries, sorted.
@@ -230,11 +236,12 @@ def generate_feedback(course: Path = ROOT, db_url: str | None = None) -> list[Pa
     for student_dir in sorted(Path(e.path) for e in os.scandir(autograded)):
         student = student_dir.name
         if not _is_real_dir(student_dir) or not SAFE_NAME.fullmatch(student):
-            _warn(f"skipped autograded/{student}: not a folder with a valid student name")
+            _warn(f"skipped autograded/{_shown(student)}: "
+                  "not a folder with a valid student name")
             continue
         for adir in sorted(Path(e.path) for e in os.scandir(student_dir)):
             assignment = adir.name
-            where = f"autograded/{student}/{assignment}"
+            where = f"autograded/{student}/{_shown(assignment)}"
             if not _is_real_dir(adir) or not SAFE_NAME.fullmatch(assignment):
                 _warn(f"skipped {where}: not a folder with a valid assignment name")
                 continue

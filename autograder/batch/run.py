@@ -127,8 +127,12 @@ def grade_one(course: str, db_url: str | None, assignment: str, student: str,
         flags += [f"{m}: no verdict, scored 0" for m in missing if not any(
             m.endswith("/" + gid) for (_, gid) in verdicts)]
     scrub(course_path / "autograded" / student / assignment)
+    import resource
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     write_verdict(course_path, student, assignment, {
         "sandbox": sandboxed, "digest": digest, "flags": flags, "complete": True,
+        "grader_peak_mb": round(peak_mb, 1),
         "notebooks": [{"notebook": nbv.notebook, "problem": nbv.problem,
                        "exercises": [{"grade_id": v.grade_id, "exercise": v.exercise,
                                       "points": v.points, "max_points": v.max_points,
@@ -161,7 +165,8 @@ def grade_batch(submissions: Path, course: Path = ROOT, jobs: int = 1, db_url: s
         folder, problems = unpack(submissions.resolve(), Path(tmp), course)
         batch = discover(folder, course)
         batch.problems[:0] = problems
-        digests = {(s.student, s.assignment): submission_digest(s.folder) for s in batch.graded}
+        digests = {(s.student, s.assignment): submission_digest(s.folder, s.notebooks)
+                   for s in batch.graded}
         todo = []
         for sub in batch.graded:
             done = read_verdict(course, sub.student, sub.assignment)
