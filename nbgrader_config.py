@@ -34,4 +34,12 @@ c.GenerateFeedback.preprocessors = [
     "autograder.batch.plugins.HideHiddenTests",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    # Last: nothing a student wrote (markdown, HTML/markdown/SVG/JavaScript outputs) can become
+    # script. nbgrader's feedback template skips HTMLExporter.sanitize_html for markdown cells,
+    # and that setting escapes ordinary paragraphs and tables, so it stays off. `autograder
+    # feedback` adds this preprocessor even if it is missing here.
+    "autograder.batch.feedback_html.SanitizeFeedback",
 ]
+# Never inline files named by a notebook's images; SVG output only ever shown inside <img>.
+c.HTMLExporter.embed_images = False
+c.HTMLExporter.skip_svg_encoding = False

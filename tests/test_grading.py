@@ -221,7 +221,7 @@ def test_in_process_alembic_head_matches_nbgrader_subprocess():
     original = nbgrader.api.get_alembic_version
     if getattr(original, "_in_process", False):
         pytest.skip("already patched in this process")
-    from autograder.batch.grading import _prepare_nbgrader
+    from autograder.batch.gradebook import _prepare_nbgrader
 
     want = original()  # runs `alembic heads` in a subprocess
     _prepare_nbgrader()
@@ -231,20 +231,21 @@ def test_in_process_alembic_head_matches_nbgrader_subprocess():
         nbgrader.api.get_alembic_version = original
 
 
-def test_the_stderr_rule_is_what_keeps_the_warning_harmless(tmp_path, submissions):
-    # the same correct-but-noisy submission, in a course without the IgnorePattern setting,
-    # loses the points of every graded cell that wrote to stderr: the configuration matters
+def test_no_sandbox_is_the_same_verdict_without_bubblewrap_and_says_so(tmp_path, submissions,
+                                                                     parallel_run):
+    # --no-sandbox runs the same trusted verdict as plain processes: the same points (stderr
+    # never matters to it, with or without nbgrader's IgnorePattern), and a warning on the report
     course = make_course(tmp_path)
     with (course / "nbgrader_config.py").open("a") as fh:
         fh.write("\nc.IgnorePattern.enabled = False\n")
-    only_frank = tmp_path / "frank_only"
-    shutil.copytree(submissions / "frank", only_frank / "frank")
-    proc = autograder(course, "grade", str(only_frank), "-q", "--no-sandbox")
+    some = tmp_path / "some"
+    for student in ("frank", "carol"):
+        shutil.copytree(submissions / student, some / student)
+    proc = autograder(course, "grade", str(some), "-q", "--no-sandbox")
     assert proc.returncode == 0, proc.stderr
-    assert float(scores(course / "grades.csv")[("frank", A)][0]) < FULL
     assert "WARNING: graded with --no-sandbox" in proc.stdout
-    # the sandbox's verdict does not depend on stderr at all; the disagreement is flagged
-    proc = autograder(course, "grade", str(only_frank), "-q", "--regrade")
-    assert proc.returncode == 0, proc.stderr
-    assert float(scores(course / "grades.csv")[("frank", A)][0]) == FULL
-    assert "FLAGGED for review" in proc.stdout
+    got = scores(course / "grades.csv")
+    want = scores(parallel_run[0] / "grades.csv")
+    assert float(got[("frank", A)][0]) == FULL
+    assert got[("carol", A)][0] == want[("carol", A)][0]
+    assert got[("frank", A)][1] == "graded (no sandbox)"

@@ -184,16 +184,16 @@ def batch(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("batch")
     course, subs = _course(tmp_path), tmp_path / "subs"
     expected: dict[str, float] = {}
-    for i in range(9):
+    for i in range(8):
         _write(subs, f"correct{i}", _nb(SOURCE))
         expected[f"correct{i}"] = FULL
-    for i in range(3):
+    for i in range(2):
         _write(subs, f"blank{i}", _nb(STUDENT))
         expected[f"blank{i}"] = 0.0
     namespace: dict = {}
     exec(FLIPPED, namespace)
     flipped = grade("corr2d", namespace["corr2d"], points=3)
-    for i in range(2):
+    for i in range(1):
         _write(subs, f"flipped{i}", _nb(SOURCE, FLIPPED))
         expected[f"flipped{i}"] = WITHOUT_CORR2D + flipped
     for name, code in ATTACKS.items():
@@ -231,7 +231,7 @@ def batch(tmp_path_factory):
     os.mkfifo(subs / "r2_fifo" / A / f"{A}.ipynb")
     (subs / "r2_deep" / A).mkdir(parents=True)
     (subs / "r2_deep" / A / f"{A}.ipynb").write_text("[" * 100_000)
-    assert len(expected) == 30 - 4 - 1 + 1 + 1  # 27 graded here (+ 8 refused inputs)
+    assert len(expected) == 30  # graded; 8 more inputs are refused
 
     shadow_mode = os.stat("/etc/shadow").st_mode if os.path.exists("/etc/shadow") else None
     start = time.monotonic()
