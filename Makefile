@@ -19,6 +19,9 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-compile -r requirements.txt
+	@# Bytecode for every installed module, on both cores: the grading sandboxes see the venv
+	@# read-only and would otherwise compile torch, numpy and matplotlib at every start.
+	$(PY) -m compileall -q -j 0 -x '/(tests?|testing)/' $(VENV)/lib > /dev/null || true
 	@# compat mode puts the course root on sys.path: solutions/, autograder/ and coursekit/
 	@# import from this checkout, including packages added after the install.
 	$(PY) -m pip install --quiet --no-compile --no-deps --no-build-isolation --config-settings editable_mode=compat -e .

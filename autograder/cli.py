@@ -63,6 +63,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         settings["wall_seconds"] = args.timeout
     if args.budget:
         settings.update(submission_base=args.budget, submission_per_exercise=0.0)
+    if args.execute_timeout:
+        settings["execute_seconds"] = args.execute_timeout
     limits = sandbox.Limits(**settings)
     if args.no_sandbox:
         print(sandbox.NO_SANDBOX_WARNING, file=sys.stderr)
@@ -160,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="seconds allowed for one submission's verdict in total (default "
                             "60 + 10 per exercise); when it runs out, the exercises left score "
                             "0 and the submission is flagged")
+    grade.add_argument("--execute-timeout", type=float, default=0,
+                       help="seconds allowed for executing a notebook for its outputs and "
+                            "figures (default: twice its runtime budget, 120 s or 360 s)")
     grade.set_defaults(func=_cmd_grade)
 
     sub.add_parser("feedback", help="HTML feedback per student, in feedback/").set_defaults(

@@ -103,12 +103,13 @@ def plain_python(source: str) -> ast.Module:
     Raises SyntaxError (with the cell's line number) for code that does not parse.
     """
     try:
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        code = TransformerManager().transform_cell(source)
-    except ImportError:  # plain Python without IPython: nothing to transform
-        code = source
-    tree = ast.parse(code)
+        tree = ast.parse(source)  # plain Python: IPython would leave it as it is
+    except SyntaxError:
+        try:
+            from IPython.core.inputtransformer2 import TransformerManager
+        except ImportError:  # no IPython here: the error stands
+            raise
+        tree = ast.parse(TransformerManager().transform_cell(source))
     body: list[ast.stmt] = []
     for node in tree.body:
         call = _ipython_call(node)

@@ -114,7 +114,8 @@ def _course(tmp_path: Path) -> Path:
 def _grade(course: Path, subs: Path, *extra: str, **kw) -> subprocess.CompletedProcess:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     return subprocess.run([sys.executable, "-m", "autograder", "--root", str(course), "grade",
-                           str(subs), "-q", "--timeout", "15", *extra], capture_output=True,
+                           str(subs), "-q", "--timeout", "15", "--execute-timeout", "40",
+                           *extra], capture_output=True,
                           text=True, env=env, **kw)
 
 

@@ -63,9 +63,10 @@ def api_for(course: Path, db_url: str | None = None, *, trusted: bool = False,
         config.TrustedGrades.verdict_file = verdict_file
         if sandboxed:
             config.Execute.kernel_manager_class = "autograder.verdict.kernel.SandboxedKernelManager"
-        if limits is not None:
+        if limits is not None and limits.execute_seconds:
+            # the whole notebook's budget, and at most half of it for one cell
             config.SandboxedKernelManager.execute_seconds = float(limits.execute_seconds)
-            config.Execute.timeout = int(limits.execute_seconds)
+            config.Execute.timeout = max(30, int(limits.execute_seconds // 2))
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 

@@ -258,9 +258,11 @@ def generate_feedback(course: Path = ROOT, db_url: str | None = None) -> list[Pa
             _clear_non_dir(feedback / student)
             _clear_non_dir(out)
             result = api.generate_feedback(assignment, student, force=True)
-            if not result["success"]:
-                raise GradingError(f"feedback for {student}/{assignment} failed: "
-                                   f"{result.get('error') or result.get('log')}")
+            if not result["success"]:  # one submission's failure is not the class's
+                why = (result.get("error") or result.get("log") or "?").strip().splitlines()
+                print(f"warning: feedback for {student}/{assignment} failed: "
+                      f"{why[-1][:200] if why else '?'}", file=sys.stderr)
+                continue
             if not _is_real_dir(out):
                 continue
             pages = _keep_only(out, lambda n, mode: stat.S_ISREG(mode) and n.endswith(".html"))

@@ -84,6 +84,10 @@ def grade_one(course: str, db_url: str | None, assignment: str, student: str,
 
     limits = limits or Limits()
     course_path = Path(course)
+    if not limits.execute_seconds:  # twice the honest runtime budget of the notebooks
+        budget = sum(trusted.runtime_budget(nb)
+                     for nb in (course_path / "source" / assignment).glob("*.ipynb"))
+        limits = Limits(**{**limits.__dict__, "execute_seconds": 2 * budget})
     sub_dir = course_path / "submitted" / student / assignment
     flags: list[str] = []
     verdicts: dict[tuple[str, str], dict] = {}

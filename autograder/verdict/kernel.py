@@ -50,7 +50,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     """A Jupyter kernel started inside bwrap (nbgrader uses it when ``Execute.kernel_manager_class``
     names it; ``grade`` sets this)."""
 
-    execute_seconds = Float(600.0, help="wall-clock budget of the whole notebook").tag(config=True)
+    execute_seconds = Float(300.0, help="wall-clock budget of the whole notebook").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -63,8 +63,9 @@ class Limits:
     # graded get 0 and the submission is flagged
     submission_base: float = 60.0
     submission_per_exercise: float = 10.0
-    # executing a notebook for its outputs and figures (feedback only, no points)
-    execute_seconds: float = 600.0
+    # executing a notebook for its outputs and figures (feedback only, no points); 0: twice
+    # the runtime budget its source declares (60 s, or 180 s for a training notebook)
+    execute_seconds: float = 0.0
 
     def submission_seconds(self, n_exercises: int) -> float:
         return self.submission_base + self.submission_per_exercise * n_exercises

@@ -102,6 +102,13 @@ def _source(cell: dict) -> str:
     raise TypeError("a cell's source is neither text nor a list of lines")
 
 
+def runtime_budget(source_nb: Path) -> float:
+    """Seconds the solved notebook may take on a 2-core CPU: 60, or what its metadata declares
+    (``cnn_course.runtime_budget_seconds``; a training notebook declares 180)."""
+    meta = json.loads(Path(source_nb).read_text(encoding="utf-8")).get("metadata", {})
+    return float(meta.get("cnn_course", {}).get("runtime_budget_seconds", 60))
+
+
 def course_plan(source_nb: Path) -> Plan:
     """Read the (trusted) source notebook."""
     cells = json.loads(Path(source_nb).read_text(encoding="utf-8"))["cells"]
