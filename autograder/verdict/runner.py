@@ -1,7 +1,16 @@
-"""Runs inside the grading sandbox: define the submission's answers, call one of them on every
-case, write the results as files (student-safe: no reference, no hidden tests, no grading).
+"""Runs inside the grading sandbox: define the submission's answers, call each on every case of
+its exercise, write the results as files (student-safe: no reference, no hidden tests, no grading).
 
     python -m autograder.verdict.runner JOB_FOLDER OUT_FOLDER
+
+The runner is a zygote: it runs the course's setup cells once (the heavy imports: numpy, torch,
+matplotlib), then forks one child per exercise, at most ``parallel`` at a time. Before any
+student code runs, each child takes a user id of its own (given by the grader, which also owns
+the child's output folder ``OUT_FOLDER/<key>`` to that id), drops every capability and sets
+no_new_privs: it cannot signal or trace the zygote or its siblings, nor write into their
+folders. A child that overruns ``exercise_seconds`` is killed with every process of its user id.
+Outside bubblewrap (a learner's ``check`` on macOS) the job has no user ids, and the children
+only get a process group of their own.
 
 ``JOB_FOLDER/job.json`` (read-only here) holds the code cells to run and the calls, whose array
 arguments are ``.npy`` files beside it. Each cell is run as plain Python (IPython magics and
@@ -17,11 +26,13 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import ctypes
 import io
 import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -150,24 +161,23 @@ def run_cells(cells: list[dict], namespace: dict[str, Any]) -> list[dict]:
     return errors
 
 
-def main(job_folder: str, out_folder: str) -> int:
-    folder, out = Path(job_folder), Path(out_folder)
-    job = json.loads((folder / "job.json").read_text())
-    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins,
-                                 "get_ipython": _NoIPython}
-    errors = run_cells(job["cells"], namespace)
+def exercise(job: dict, ex: dict, namespace: dict[str, Any], folder: Path, out: Path,
+             setup_errors: list[dict]) -> None:
+    """One exercise, in its own process: the submission's cells, then every call."""
+    errors = setup_errors + run_cells(ex["cells"], namespace)
     _write_json(out / "setup.json", {"errors": errors})
-    fn = namespace.get(job["function"])
+    fn = namespace.get(ex["function"])
+    seconds = int(job.get("case_seconds", 10))
     signal.signal(signal.SIGALRM, _alarm)
     sink = io.StringIO()
-    for index, call in enumerate(job["calls"]):
+    for index, call in enumerate(ex["calls"]):
         record: dict[str, Any]
         try:
             args = decode(call["args"], folder)
             kwargs = decode(call["kwargs"], folder)
             if fn is None:
-                raise NameError(f"name {job['function']!r} is not defined")
-            signal.alarm(int(job.get("case_seconds", 10)))
+                raise NameError(f"name {ex['function']!r} is not defined")
+            signal.alarm(seconds)
             try:
                 with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
                     value = fn(*args, **kwargs)
@@ -175,8 +185,7 @@ def main(job_folder: str, out_folder: str) -> int:
                 signal.alarm(0)
             record = {"status": "returned", "value": encode_result(value, out, str(index))}
         except _CaseTimeout:
-            record = {"status": "timeout", "message": f"the call took more than "
-                      f"{job.get('case_seconds', 10)} s"}
+            record = {"status": "timeout", "message": f"the call took more than {seconds} s"}
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: one call's end
             record = {"status": "raised", "type": type(exc).__name__,
                       "kinds": [k for k in KINDS if isinstance(exc, getattr(builtins, k))],
@@ -184,6 +193,86 @@ def main(job_folder: str, out_folder: str) -> int:
         sink.seek(0)
         sink.truncate()
         _write_json(out / f"{index}.json", record)
+
+
+PR_SET_NO_NEW_PRIVS = 38
+
+
+def _become(uid: int | None, home: Path) -> None:
+    """In a child, before student code: a process group, a user id and no privileges of its own."""
+    os.setsid()
+    if uid is not None:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)  # from root to another id: every capability is dropped
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+    os.chdir(home)
+
+
+def _kill_uid(uid: int | None, pid: int) -> None:
+    """Kill a finished or overrunning child and everything it started."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if uid is None:
+        return
+    killer = os.fork()
+    if killer == 0:  # kill(-1) as that user id: every process it owns, and nothing else
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(killer, 0)
+
+
+def main(job_folder: str, out_folder: str) -> int:
+    folder, out = Path(job_folder), Path(out_folder)
+    job = json.loads((folder / "job.json").read_text())
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins,
+                                 "get_ipython": _NoIPython}
+    setup_errors = run_cells(job.get("setup", []), namespace)
+    queue = list(job["exercises"])
+    parallel = max(1, int(job.get("parallel", 2)))
+    seconds = float(job.get("exercise_seconds", 60))
+    running: dict[int, tuple[dict, float]] = {}
+    status: dict[str, dict] = {}
+    sys.stdout.flush()
+    while queue or running:
+        while queue and len(running) < parallel:
+            ex = queue.pop(0)
+            pid = os.fork()
+            if pid == 0:
+                code = 0
+                try:
+                    _become(ex.get("uid"), Path(ex["home"]))
+                    exercise(job, ex, namespace, folder, out / ex["key"], setup_errors)
+                except BaseException:
+                    code = 3
+                finally:
+                    os._exit(code)
+            running[pid] = (ex, time.monotonic() + seconds)
+        pid, wait_status = os.waitpid(-1, os.WNOHANG)
+        if pid in running:
+            ex, _ = running.pop(pid)
+            status[ex["key"]] = {"exit": os.waitstatus_to_exitcode(wait_status),
+                                 "timed_out": False}
+            _kill_uid(ex.get("uid"), pid)
+            continue
+        now = time.monotonic()
+        for pid, (ex, deadline) in list(running.items()):
+            if now > deadline:
+                _kill_uid(ex.get("uid"), pid)
+                os.waitpid(pid, 0)
+                running.pop(pid)
+                status[ex["key"]] = {"exit": None, "timed_out": True}
+        time.sleep(0.01)
+    _write_json(out / "status.json", status)
     return 0
 
 

@@ -139,10 +139,13 @@ def command(argv: list[str], workdir: Path, uid: int, *, staged: Path | None = N
             extra_ro: tuple[Path, ...] = (), extra_rw: tuple[Path, ...] = (),
             binds: tuple[tuple[str, Path, str], ...] = (),
             env: dict[str, str] | None = None, cwd: str = "/work/submission",
-            new_session: bool = True) -> list[str]:
+            new_session: bool = True, zygote: bool = False) -> list[str]:
     """The bwrap command line running ``argv`` as ``uid`` with ``workdir`` at /work/submission.
 
-    ``binds``: more folders, each ``("ro" or "rw", host path, path inside)``."""
+    ``binds``: more folders, each ``("ro" or "rw", host path, path inside)``.
+    ``zygote``: run ``argv`` as root inside the sandbox with only the capabilities to give each
+    child a user id of its own (CAP_SETUID, CAP_SETGID) and to stop it (CAP_KILL); the runner
+    drops them in every child before any student code runs (see autograder.verdict.runner)."""
     base, venv = _python_paths()
     ro = [base, venv, *extra_ro]
     args = [require_bwrap(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
@@ -178,6 +181,9 @@ def command(argv: list[str], workdir: Path, uid: int, *, staged: Path | None = N
         "MKL_NUM_THREADS": "1", "XDG_CACHE_HOME": "/tmp/.cache", **(env or {})}
     for key, value in environment.items():
         args += ["--setenv", key, value]
+    if zygote:
+        return args + ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                       "--cap-add", "CAP_KILL", "--", *argv]
     setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
     return args + ["--", setpriv, "--reuid", str(uid), "--regid", str(uid), "--clear-groups",
                    "--inh-caps=-all", "--no-new-privs", *argv]
@@ -198,7 +204,8 @@ def limiter(limits: Limits):
 
 def run(argv: list[str], workdir: Path, *, limits: Limits | None = None, uid: int | None = None,
         staged: Path | None = None, env: dict[str, str] | None = None,
-        binds: tuple[tuple[str, Path, str], ...] = (), max_output: int = 200_000) -> Outcome:
+        binds: tuple[tuple[str, Path, str], ...] = (), max_output: int = 200_000,
+        zygote: bool = False) -> Outcome:
     """Run ``argv`` in a fresh sandbox; ``workdir`` (chowned to the sandbox's user) is writable.
 
     Never raises for anything the code inside does: a crash is a return code, a hang is
@@ -206,11 +213,12 @@ def run(argv: list[str], workdir: Path, *, limits: Limits | None = None, uid: in
     """
     limits = limits or Limits()
     uid = new_uid() if uid is None else uid
-    chown_tree(workdir, uid)
-    for mode, host, _ in binds:
-        if mode == "rw":
-            chown_tree(host, uid)
-    cmd = command(argv, workdir, uid, staged=staged, env=env, binds=binds)
+    if not zygote:  # a zygote's folders are prepared by the caller, one user id per child
+        chown_tree(workdir, uid)
+        for mode, host, _ in binds:
+            if mode == "rw":
+                chown_tree(host, uid)
+    cmd = command(argv, workdir, uid, staged=staged, env=env, binds=binds, zygote=zygote)
     with tempfile.TemporaryDirectory(prefix="sandbox-log-") as logs:
         out_path, err_path = Path(logs) / "stdout", Path(logs) / "stderr"
         with open(out_path, "wb") as out, open(err_path, "wb") as err:

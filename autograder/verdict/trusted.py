@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,51 +227,111 @@ def _own_errors(errors: list[dict], answer: Answer) -> list[str]:
     return out
 
 
-def grade_answer(answer: Answer, cells: list[dict], staged: Path, limits: sandbox.Limits,
-                 seconds: float, sandboxed: bool = True) -> Verdict:
-    """Grade one exercise in a fresh sandbox, within ``seconds`` of wall time."""
-    ex = get_exercise(answer.exercise)
-    cases = _all_cases(ex)
-    cells = [dict(c, definitions_only=c.get("definitions_only", False) or (
-        "grade_id" in c and c["grade_id"] != answer.function)) for c in cells]
-    wall = max(1.0, min(limits.wall_seconds, seconds))
-    run_limits = sandbox.Limits(**{**limits.__dict__, "wall_seconds": wall})
+def _zero(answer: Answer, reason: str, flag: bool) -> Verdict:
+    return Verdict(answer.grade_id, answer.exercise, 0.0, answer.points,
+                   f"{answer.exercise}: 0 / {answer.points:g} points\n  note: {reason}", reason,
+                   flag=f"{answer.exercise}: {reason}" if flag else "")
+
+
+def _read_status(out_fd: int) -> dict[str, dict]:
+    """The zygote's record of how each child ended (root-owned: children cannot write it)."""
+    raw = wire.read_bytes(out_fd, "status.json", wire.MAX_RECORD)
+    try:
+        data = json.loads(raw.decode("utf-8")) if raw is not None else {}
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def grade_answers(answers: list[Answer], setup: list[dict], cells: list[dict], staged: Path,
+                  limits: sandbox.Limits, seconds: float, sandboxed: bool = True,
+                  parallel: int = 2) -> list[Verdict]:
+    """Grade several exercises of one notebook in one sandbox: a zygote that pays the setup's
+    imports once and forks a child per exercise, each with a user id of its own (see
+    autograder.verdict.runner). ``seconds`` is the wall time left for all of them."""
+    exercises = [get_exercise(a.exercise) for a in answers]
+    all_cases = [_all_cases(ex) for ex in exercises]
+    rounds = -(-len(answers) // max(1, parallel))
+    wall = max(1.0, min(seconds, rounds * limits.wall_seconds + 30))
+    verdicts: list[Verdict] = []
     with tempfile.TemporaryDirectory(prefix="trusted-") as tmp:
         work, job, out = Path(tmp) / "work", Path(tmp) / "job", Path(tmp) / "out"
         for folder in (work, job, out):
             folder.mkdir()
-        calls = [{"args": wire.encode_arg(tuple(case.args), job, f"in{i}_a"),
-                  "kwargs": wire.encode_arg(dict(case.kwargs), job, f"in{i}_k")}
-                 for i, case in enumerate(cases)]
+        jobs, uids = [], []
+        for k, (answer, cases) in enumerate(zip(answers, all_cases, strict=True)):
+            uid = sandbox.new_uid() if sandboxed else None
+            uids.append(uid)
+            for folder in (out / str(k), work / str(k)):
+                folder.mkdir(mode=0o700)
+                if uid is not None:
+                    os.chown(folder, uid, uid)
+            own = [dict(c, definitions_only=c.get("definitions_only", False) or (
+                "grade_id" in c and c["grade_id"] != answer.function)) for c in cells]
+            jobs.append({
+                "key": str(k), "uid": uid, "home": f"/work/submission/{k}",
+                "function": answer.function, "cells": own,
+                "calls": [{"args": wire.encode_arg(tuple(case.args), job, f"in{k}_{i}_a"),
+                           "kwargs": wire.encode_arg(dict(case.kwargs), job, f"in{k}_{i}_k")}
+                          for i, case in enumerate(cases)]})
+        if not sandboxed:
+            for j in jobs:
+                j["home"] = str(work / j["key"])
         (job / "job.json").write_text(json.dumps({
-            "cells": cells, "function": answer.function, "calls": calls,
+            "setup": setup, "exercises": jobs, "parallel": parallel,
+            "exercise_seconds": limits.wall_seconds,
             "case_seconds": max(1, int(limits.case_seconds))}))
         for path in (job, *job.iterdir()):
             path.chmod(0o755 if path.is_dir() else 0o644)
-        out_fd = wire.open_dir(out)  # taken before student code runs: it cannot be swapped
+        out.chmod(0o755)
+        # descriptors taken before student code runs: the folders cannot be swapped
+        out_fd = wire.open_dir(out)
+        fds = [wire.open_dir(out / str(k)) for k in range(len(answers))]
         try:
+            run_limits = sandbox.Limits(**{**limits.__dict__, "wall_seconds": wall})
             argv = [sys.executable, "-m", "autograder.verdict.runner", "/work/job", "/work/out"]
             if sandboxed:
-                outcome = sandbox.run(argv, work, limits=run_limits, staged=staged,
+                outcome = sandbox.run(argv, work, limits=run_limits, staged=staged, zygote=True,
                                       binds=(("ro", job, "/work/job"), ("rw", out, "/work/out")))
             else:
                 outcome = _run_plain(argv, work, run_limits, staged, job, out)
-            problem = ""
-            if outcome.timed_out:
-                problem = f"the answer ran out of time ({wall:g} s)"
-            elif outcome.returncode != 0:
-                problem = f"the sandbox process ended with code {outcome.returncode}"
-            results: dict[tuple, tuple[Any, BaseException | None]] = {}
-            budget = wire.Budget()
-            for i, case in enumerate(cases):
-                present, value, exc = wire.read_case(out_fd, i, budget)
-                if present:
-                    results[case.key] = (value, exc)
-            errors = wire.read_setup(out_fd)
+            status = _read_status(out_fd)
+            for k, (answer, ex, cases) in enumerate(zip(answers, exercises, all_cases,
+                                                         strict=True)):
+                verdicts.append(_verdict(answer, ex, cases, fds[k], status.get(str(k)),
+                                         outcome, wall, limits))
         finally:
-            os.close(out_fd)
+            for fd in (out_fd, *fds):
+                if fd is not None:
+                    os.close(fd)
+    return verdicts
+
+
+def _verdict(answer: Answer, ex: Exercise, cases: list[Case], fd: int | None, status: Any,
+             outcome: sandbox.Outcome, wall: float, limits: sandbox.Limits) -> Verdict:
+    """Read one exercise's results and grade them against the reference."""
+    results: dict[tuple, tuple[Any, BaseException | None]] = {}
+    errors: list[dict] = []
+    if fd is not None:
+        budget = wire.Budget()
+        for i, case in enumerate(cases):
+            present, value, exc = wire.read_case(fd, i, budget)
+            if present:
+                results[case.key] = (value, exc)
+        errors = wire.read_setup(fd)
+    problem = ""
+    if isinstance(status, dict) and status.get("timed_out") is True:
+        problem = f"the answer ran out of time ({limits.wall_seconds:g} s for the exercise)"
+    elif isinstance(status, dict) and isinstance(status.get("exit"), int) and status["exit"] != 0:
+        code = status["exit"]
+        problem = (f"the process ended with signal {-code}" if code < 0
+                   else f"the process ended with code {code}")
+    elif status is None and outcome.timed_out:
+        problem = f"the submission's sandbox ran out of time ({wall:g} s)"
+    elif status is None:
+        problem = "the sandbox ended before this exercise finished"
     if len(results) < len(cases) and not problem:
-        problem = "the sandbox process ended early (os._exit, a crash or a limit)"
+        problem = "the process ended early (os._exit, a crash or a limit)"
     report = run(ex, Recorded(answer.function, results), answer.points)
     text = report.text()
     for line in _own_errors(errors, answer):
@@ -282,30 +341,13 @@ def grade_answer(answer: Answer, cells: list[dict], staged: Path, limits: sandbo
     return Verdict(answer.grade_id, answer.exercise, report.points, answer.points, text, problem)
 
 
-def _safe_grade(answer: Answer, cells: list[dict], staged: Path, limits: sandbox.Limits,
-                deadline: float, sandboxed: bool) -> Verdict:
-    """:func:`grade_answer`, or 0 with a flag: never the submission's own claim, never a raise."""
-    left = deadline - time.monotonic()
-    if left < 1:
-        reason = "the submission's time budget ran out before this exercise was graded"
-        return Verdict(answer.grade_id, answer.exercise, 0.0, answer.points,
-                       f"{answer.exercise}: 0 / {answer.points:g} points\n  note: {reason}",
-                       reason, flag=f"{answer.exercise}: {reason}")
-    try:
-        return grade_answer(answer, cells, staged, limits, left, sandboxed)
-    except Exception as exc:  # the grader's own failure: 0, flagged for review
-        reason = f"could not be graded ({type(exc).__name__}: {str(exc)[:200]})"
-        return Verdict(answer.grade_id, answer.exercise, 0.0, answer.points,
-                       f"{answer.exercise}: 0 / {answer.points:g} points\n  note: {reason}",
-                       reason, flag=f"{answer.exercise}: {reason}")
-
-
 def grade_notebook(submission_nb: Path, source_nb: Path, limits: sandbox.Limits | None = None,
                    only: set[str] | None = None, workers: int = 2, sandboxed: bool = True,
                    deadline: float | None = None) -> NotebookVerdict:
-    """Every exercise of one notebook (or those named in ``only``), each in its own fresh
-    sandbox; ``workers`` sandboxes run at a time. ``deadline`` (time.monotonic) ends the
-    submission's time budget; by default it is ``limits.submission_seconds(n_exercises)``."""
+    """Every exercise of one notebook (or those named in ``only``), ``workers`` at a time, in
+    one zygote sandbox (see :func:`grade_answers`). ``deadline`` (time.monotonic) ends the
+    submission's time budget; by default it is ``limits.submission_seconds(n_exercises)``.
+    Never raises: an exercise the grader cannot decide scores 0 with a flag."""
     limits = limits or sandbox.Limits()
     plan = course_plan(source_nb)
     answers = [a for a in plan.answers if only is None or a.exercise in only]
@@ -315,29 +357,27 @@ def grade_notebook(submission_nb: Path, source_nb: Path, limits: sandbox.Limits 
     cells, problem = submission_cells(submission_nb, plan)
     verdict.problem = problem
     if problem:
-        verdict.exercises = [Verdict(a.grade_id, a.exercise, 0.0, a.points,
-                                     f"{a.exercise}: 0 / {a.points:g} points\n  note: {problem}",
-                                     problem) for a in answers]
+        verdict.exercises = [_zero(a, problem, flag=False) for a in answers]
         return verdict
-    with tempfile.TemporaryDirectory(prefix="staged-") as tmp:
-        staged = sandbox.stage_student_modules(Path(tmp))
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            verdict.exercises = list(pool.map(
-                lambda a: _safe_grade(a, list(plan.setup) + cells, staged, limits, deadline,
-                                      sandboxed), answers))
+    left = deadline - time.monotonic()
+    if left < 1:
+        verdict.exercises = [_zero(a, "the submission's time budget ran out before this "
+                                   "exercise was graded", flag=True) for a in answers]
+        return verdict
+    try:
+        with tempfile.TemporaryDirectory(prefix="staged-") as tmp:
+            staged = sandbox.stage_student_modules(Path(tmp))
+            verdict.exercises = grade_answers(answers, list(plan.setup), cells, staged, limits,
+                                              left, sandboxed, parallel=workers)
+    except Exception as exc:  # the grader's own failure: 0, flagged for review
+        reason = f"could not be graded ({type(exc).__name__}: {str(exc)[:200]})"
+        verdict.exercises = [_zero(a, reason, flag=True) for a in answers]
+        return verdict
+    budget_spent = time.monotonic() >= deadline - 0.5
+    for v in verdict.exercises:
+        if budget_spent and v.problem and "ran out of time" in v.problem:
+            v.flag = f"{v.exercise}: the submission's time budget ran out ({v.problem})"
     return verdict
-
-
-def grade_submission(folder: Path, source_dir: Path, limits: sandbox.Limits | None = None,
-                     sandboxed: bool = True) -> list[NotebookVerdict]:
-    """Every notebook of one submission (``folder`` holds the student's notebooks, named as in
-    ``source_dir``), under one time budget for the whole submission."""
-    limits = limits or sandbox.Limits()
-    sources = sorted(Path(source_dir).glob("*.ipynb"))
-    n = sum(len(course_plan(src).answers) for src in sources)
-    deadline = time.monotonic() + limits.submission_seconds(n)
-    return [grade_notebook(Path(folder) / src.name, src, limits, sandboxed=sandboxed,
-                           deadline=deadline) for src in sources]
 
 
 def bwrap_or_plain() -> bool:

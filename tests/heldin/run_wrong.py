@@ -10,6 +10,8 @@ Prints one line per bug: exercise, name, score / max, and whether the feedback m
     .venv/bin/python -m tests.heldin.run_wrong                 # every bug
     .venv/bin/python -m tests.heldin.run_wrong --base          # the correct base only
     .venv/bin/python -m tests.heldin.run_wrong -e corr2d       # the bugs of some exercises
+    .venv/bin/python -m tests.heldin.run_wrong --save r.json   # keep every feedback
+    .venv/bin/python -m tests.heldin.run_wrong --rematch r.json  # re-check named_if, no grading
 """
 
 from __future__ import annotations
@@ -418,30 +420,58 @@ def run_base() -> int:
     return bad
 
 
+def report(results: list[dict], verbose: bool) -> None:
+    """One line per bug, then the false passes and the share of feedbacks naming the mistake."""
+    by_key = {(b.exercise, b.name): b for b in BUGS}
+    false_passes, named_count = [], 0
+    for r in results:
+        bug = by_key[(r["exercise"], r["name"])]
+        full = full_marks(r)
+        named = re.search(bug.named_if, r["feedback"], re.IGNORECASE) is not None
+        false_passes += [bug] if full else []
+        named_count += named
+        print(f"{bug.exercise:32s} {bug.name:34s} {r['score']}/{r['max_score']} "
+              f"{'FALSE PASS' if full else 'caught':10s} named={'yes' if named else 'no'}")
+        if verbose:
+            print("    " + r["feedback"].replace("\n", "\n    "))
+    print(f"\n{len(results)} bugs, {len(false_passes)} false passes, "
+          f"{named_count}/{len(results)} feedbacks match named_if")
+    for bug in false_passes:
+        print(f"FALSE PASS {bug.exercise}/{bug.name}: {bug.mistake}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", action="store_true", help="grade the correct base only")
     parser.add_argument("-e", "--exercise", action="append", help="only these exercises")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every feedback")
+    parser.add_argument("--save", metavar="JSON", help="also save the results (with feedback)")
+    parser.add_argument("--rematch", metavar="JSON",
+                        help="do not grade: report saved results against the current named_if")
     args = parser.parse_args(argv)
     if args.base:
         return 1 if run_base() else 0
-    bugs = [b for b in BUGS if not args.exercise or b.exercise in args.exercise]
-    false_passes, named_count = [], 0
-    for bug in bugs:
+    if args.rematch:
+        results = json.loads(Path(args.rematch).read_text())
+        report([r for r in results if not args.exercise or r["exercise"] in args.exercise],
+               args.verbose)
+        return 0
+    results = []
+    for bug in BUGS:
+        if args.exercise and bug.exercise not in args.exercise:
+            continue
         score, max_score, named, feedback = run_bug(bug)
-        full = full_marks({"score": score, "max_score": max_score})
-        false_passes += [bug] if full else []
-        named_count += named
+        results.append({"assignment": bug.assignment, "exercise": bug.exercise, "name": bug.name,
+                        "score": score, "max_score": max_score, "feedback": feedback})
         print(f"{bug.exercise:32s} {bug.name:34s} {score}/{max_score} "
-              f"{'FALSE PASS' if full else 'caught':10s} named={'yes' if named else 'no'}",
-              flush=True)
-        if args.verbose or full or not named:
+              f"{'FALSE PASS' if full_marks(results[-1]) else 'caught':10s} "
+              f"named={'yes' if named else 'no'}", flush=True)
+        if args.verbose:
             print("    " + feedback.replace("\n", "\n    "), flush=True)
-    print(f"\n{len(bugs)} bugs, {len(false_passes)} false passes, "
-          f"{named_count}/{len(bugs)} feedbacks match named_if")
-    for bug in false_passes:
-        print(f"FALSE PASS {bug.exercise}/{bug.name}: {bug.mistake}")
+        if args.save:
+            Path(args.save).write_text(json.dumps(results, indent=1))
+    print()
+    report(results, verbose=False)
     return 0
 
 
