@@ -26,7 +26,7 @@ SOURCE = ROOT / "source/01_convolution/01_convolution.ipynb"
 STUDENT = ROOT / "notebooks/01_convolution/01_convolution.ipynb"
 FULL = {"corr2d": 3.0, "conv2d_multi": 4.0, "conv_params": 1.0, "fc_params": 1.0,
         "locally_connected_params": 1.0, "edge_kernel": 2.0}
-FAST = sandbox.Limits(wall_seconds=40, memory_mb=3072, processes=64)
+FAST = sandbox.Limits(wall_seconds=12, case_seconds=3, memory_mb=3072, processes=64)
 
 pytestmark = pytest.mark.skipif(sandbox.bwrap_path() is None, reason="bwrap is not installed")
 
@@ -365,3 +365,40 @@ def test_results_are_read_as_plain_arrays_never_through_symlinks(tmp_path):
 
         os.close(fd)
     shutil.rmtree(out)
+
+
+# ----------------------------------------------------------------------------- the zygote's children
+
+SIBLING_ATTACK = '''
+import ctypes, glob, os, signal, time
+libc = ctypes.CDLL(None)
+try:
+    os.kill(os.getppid(), signal.SIGKILL)      # the zygote
+except OSError:
+    pass
+for name in os.listdir("/proc"):
+    if name.isdigit() and int(name) != os.getpid():
+        libc.ptrace(16, int(name), 0, 0)       # PTRACE_ATTACH
+        try:
+            os.kill(int(name), signal.SIGSTOP)
+        except OSError:
+            pass
+time.sleep(4)                                  # let the siblings finish, then forge their results
+for folder in glob.glob("/work/out/*/"):
+    for i in range(60):
+        try:
+            with open(folder + f"{i}.json", "w") as fh:
+                fh.write('{"status": "returned", "value": {"none": true}}')
+        except OSError:
+            pass
+try:
+    with open("/work/out/status.json", "w") as fh:
+        fh.write("{}")
+except OSError:
+    pass
+'''
+
+
+def test_an_exercise_cannot_kill_trace_or_forge_its_siblings(tmp_path):
+    got = scores(submission(tmp_path, {"corr2d": SIBLING_ATTACK + STUB}))
+    assert got == dict(FULL, corr2d=0.0)
