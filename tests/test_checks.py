@@ -96,13 +96,29 @@ def test_a_lying_object_gets_no_credit(capsys):
     assert "got:      float64 array of shape (1, 1)" in capsys.readouterr().out
 
 
-def test_inputs_are_private_copies(capsys):
+def test_inputs_are_private_copies_and_changing_one_is_named(capsys):
     def mutating(X, K):
         X[...] = 0  # must not corrupt the reference's inputs or later cases
         return corr2d(np.ones_like(X), K) * 0
 
-    grade("corr2d", mutating, points=3)
-    assert "max abs error" in capsys.readouterr().out
+    assert grade("corr2d", mutating, points=3) == 0
+    out = capsys.readouterr().out
+    assert "corr2d changed its input `X` in place" in out and "dout.copy()" in out
+
+    def right_but_mutating(X, K):
+        out = corr2d(X, K)
+        K *= 1.0  # a float kernel is changed in place (its values stay the same)
+        X += 0.0
+        return out
+
+    def clobbers(X, K):
+        out = corr2d(X, K)
+        X[0, 0] = 99.0
+        return out
+
+    assert grade("corr2d", right_but_mutating, points=3) == 3  # values unchanged: not a change
+    assert grade("corr2d", clobbers, points=3) == 0
+    assert "`X`" in capsys.readouterr().out
 
 
 def test_diagnose_checks_return_shape_dtype_and_nan():
@@ -647,9 +663,9 @@ def test_linear_backward_db_not_summed_is_diagnosed(capsys):
 
 
 def test_a_backward_pass_returning_the_wrong_kind_of_result_is_named(capsys):
-    # only the bad-input group (the reference raises there) is earned
+    # the bad-input group is not paid either: its points need correct values
     assert grade("conv2d_backward", lambda dout, x, w, stride=1, padding=0:
-                 conv2d_backward(dout, x, w, stride, padding)[:2], points=4) == 0.4
+                 conv2d_backward(dout, x, w, stride, padding)[:2], points=4) == 0
     assert "expected a tuple (dx, dw, db), got tuple of length 2" in capsys.readouterr().out
 
 

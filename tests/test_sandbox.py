@@ -356,9 +356,9 @@ def test_results_are_read_as_plain_arrays_never_through_symlinks(tmp_path):
     fd = wire.open_dir(out)
     try:
         assert wire.read_bytes(fd, "0_0.npy", 1000) is None
-        present, value, exc = wire.read_case(fd, 0, wire.Budget())
+        present, value, exc, _ = wire.read_case(fd, 0, wire.Budget())
         assert present and exc is None and isinstance(value[0], wire.Unreadable)
-        present, value, exc = wire.read_case(fd, 1, wire.Budget())
+        present, value, exc, _ = wire.read_case(fd, 1, wire.Budget())
         assert isinstance(value, wire.Unreadable) and "another case" in value.reason
     finally:
         import os

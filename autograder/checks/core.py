@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks.feedback import MISTAKES, describe, diagnose
+from autograder.checks.feedback import MISTAKES, as_plain_array, describe, diagnose
 
 
 @dataclass
@@ -43,6 +43,8 @@ class Case:
     # returns None if the output is acceptable, else what is wrong with it
     check: Callable[[Any], str | None] | None = None
     key: tuple = ()  # (group, position), set when the cases are generated
+    # the dtype the result must have (cases of the exercise's dtype rule), else None
+    expect_dtype: Any = None
 
 
 @dataclass
@@ -73,6 +75,12 @@ class Exercise:
     # names of the parts when the function returns a tuple, e.g. ("dx", "dw", "db"): each part
     # is compared (and diagnosed) on its own
     outputs: tuple[str, ...] = ()
+    # the dtype rule its docstring states, checked with integer, float32 and float64 inputs:
+    # "float64" (always returns float64) or "keeps_float" (float32 stays float32, float64 stays
+    # float64, integers give float64); None for results that are not float arrays
+    dtype_rule: str | None = None
+    # the group whose first cases are cast for the dtype rule (index into groups)
+    dtype_group: int = 1
 
     def reference_fn(self) -> Callable[..., Any]:
         return getattr(importlib.import_module("solutions"), self.reference)
@@ -118,9 +126,56 @@ def _fmt(x: float) -> str:
 REGISTRY: dict[str, Exercise] = {}
 
 
+DTYPE_RULES = {
+    "float64": "returns float64 for integer, float32 and float64 input",
+    "keeps_float": "keeps float32 and float64, and returns float64 for integer input",
+}
+
+
+def _cast(value: Any, kind: str) -> Any:
+    """A float array argument as integers, float32 or float64 (other arguments unchanged)."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        if kind == "int":
+            return np.round(value * 3).astype(np.int64)
+        return value.astype(np.float32 if kind == "float32" else np.float64)
+    return value
+
+
+def _want_dtype(rule: str, kind: str) -> np.dtype:
+    if rule == "keeps_float" and kind == "float32":
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def dtype_group(ex: Exercise) -> Group:
+    """The cases of an exercise's dtype rule: the first three cases of ``ex.dtype_group``, each
+    with its float arrays given as integers, float32 and float64."""
+    base_index = ex.dtype_group
+    base = ex.groups[base_index]
+
+    def cases(rng: np.random.Generator) -> Iterable[Case]:
+        source = list(base.cases(np.random.default_rng([ex.seed, base_index])))
+        source = [c for c in source if c.raises is None and c.check is None][:3]
+        for case in source:
+            for kind in ("int", "float32", "float64"):
+                args = tuple(_cast(a, kind) for a in case.args)
+                kwargs = {k: _cast(v, kind) for k, v in case.kwargs.items()}
+                if all(a is b for a, b in zip(args, case.args, strict=True)) and all(
+                        kwargs[k] is case.kwargs[k] for k in kwargs):
+                    continue  # nothing to cast in this case
+                yield Case(f"{case.label}, inputs as {'int64' if kind == 'int' else kind}",
+                           args, kwargs, expect_dtype=_want_dtype(ex.dtype_rule, kind))
+
+    return Group(f"dtype rule: {DTYPE_RULES[ex.dtype_rule]}", 0.5, cases)
+
+
 def register(exercise: Exercise) -> Exercise:
     if exercise.name in REGISTRY:
         raise ValueError(f"exercise {exercise.name!r} is registered twice")
+    if exercise.dtype_rule is not None:
+        if exercise.dtype_rule not in DTYPE_RULES:
+            raise ValueError(f"{exercise.name}: unknown dtype rule {exercise.dtype_rule!r}")
+        exercise.groups = [*exercise.groups, dtype_group(exercise)]
     REGISTRY[exercise.name] = exercise
     return exercise
 
@@ -134,11 +189,32 @@ def get_exercise(name: str) -> Exercise:
         raise KeyError(f"no exercise named {name!r}; known: {sorted(REGISTRY)}") from None
 
 
-def _call(fn: Callable[..., Any], case: Case) -> tuple[Any, BaseException | None, str]:
-    """Call ``fn`` on private copies of the case's inputs; capture what it prints.
+def _same(a: Any, b: Any) -> bool:
+    """True if an argument is unchanged by a call (arrays compared by dtype, shape and value)."""
+    if isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
+                and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
+    if isinstance(b, list | tuple):
+        return (isinstance(a, list | tuple) and len(a) == len(b)
+                and all(_same(x, y) for x, y in zip(a, b, strict=True)))
+    return True
 
-    A recorded answer (graded from a sandbox, see autograder.verdict.trusted) is not called: it returns
-    what the sandbox recorded for this case.
+
+def mutated_arguments(case: Case, args: tuple, kwargs: dict) -> tuple[str, ...]:
+    """Which arguments a call changed: positions as "0", "1", ... and keywords by name."""
+    changed = [str(i) for i, (a, b) in enumerate(zip(args, case.args, strict=True))
+               if not _same(a, b)]
+    changed += [k for k in case.kwargs if not _same(kwargs.get(k), case.kwargs[k])]
+    return tuple(changed)
+
+
+def _call(fn: Callable[..., Any], case: Case
+          ) -> tuple[Any, BaseException | None, str, tuple[str, ...]]:
+    """Call ``fn`` on private copies of the case's inputs; capture what it prints and which
+    arguments it changed in place.
+
+    A recorded answer (graded from a sandbox, see autograder.verdict.trusted) is not called: it
+    returns what the sandbox recorded for this case.
     """
     if hasattr(fn, "recorded_call"):
         return fn.recorded_call(case)
@@ -146,9 +222,10 @@ def _call(fn: Callable[..., Any], case: Case) -> tuple[Any, BaseException | None
     printed = io.StringIO()
     try:
         with redirect_stdout(printed):
-            return fn(*args, **kwargs), None, printed.getvalue()
+            value = fn(*args, **kwargs)
+        return value, None, printed.getvalue(), mutated_arguments(case, args, kwargs)
     except Exception as exc:  # the student's code may raise anything
-        return None, exc, printed.getvalue()
+        return None, exc, printed.getvalue(), ()
 
 
 def _describe_exception(name: str, exc: BaseException) -> str:
@@ -190,7 +267,7 @@ def _part(value: Any, part: int | None, n: int) -> Any:
 def _variants(ex: Exercise, case: Case) -> list[tuple[str, Any]]:
     out = []
     for mistake in ex.mistakes:
-        value, err, _ = _call(mistake.variant, case)
+        value, err, _, _ = _call(mistake.variant, case)
         if err is None and value is not None:
             out.append((mistake.key, value))
     return out
@@ -200,7 +277,7 @@ def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
                reference: Callable[..., Any]) -> Failure | None:
     """None if the student's function passes ``case``, else the failure."""
     head = f'case "{case.label}":\n'
-    got, exc, _ = _call(student, case)
+    got, exc, _, mutated = _call(student, case)
     if case.raises is not None:
         if isinstance(exc, case.raises):
             return None
@@ -211,6 +288,8 @@ def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
                        f"{_describe_exception(ex.name, exc)}\n")
     if exc is not None:
         return Failure(case, head + "  " + _describe_exception(ex.name, exc) + "\n")
+    if mutated:
+        return Failure(case, head + _mutation_message(ex, reference, mutated))
     if case.check is not None:
         problem = case.check(got)
         if problem is None:
@@ -218,15 +297,78 @@ def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
         likely = _likely(ex, case, got)
         return Failure(case, head + f"  {problem}\n" + (
             f"  likely mistake: {likely}\n" if likely else ""))
-    want, ref_exc, _ = _call(reference, case)
+    want, ref_exc, _, _ = _call(reference, case)
     if ref_exc is not None:  # a broken case is the course's bug, never the student's
         raise RuntimeError(f"{ex.name}: the reference fails on {case.label}: {ref_exc!r}")
+    if case.expect_dtype is not None:
+        return _check_dtype(ex, case, got, want)
     if ex.outputs:
         return _check_parts(ex, case, got, want)
+    if isinstance(want, np.ndarray) and isinstance(got, list | tuple):
+        return Failure(case, head + f"  expected: {describe(want)}\n  got:      {describe(got)}"
+                       f"\n  likely mistake: {MISTAKES['list_returned']}\n")
     want = np.asarray(want)
     if diagnose(got, want, atol=ex.atol) is None:
         return None
     return Failure(case, None, got, want, _variants(ex, case))
+
+
+def _argument_names(reference: Callable[..., Any], mutated: tuple[str, ...]) -> list[str]:
+    import inspect
+
+    try:
+        names = list(inspect.signature(reference).parameters)
+    except (TypeError, ValueError):
+        names = []
+    return [names[int(m)] if m.isdigit() and int(m) < len(names) else m for m in mutated]
+
+
+def _mutation_message(ex: Exercise, reference: Callable[..., Any],
+                      mutated: tuple[str, ...]) -> str:
+    names = ", ".join(f"`{n}`" for n in _argument_names(reference, mutated))
+    return (f"  {ex.name} changed its input {names} in place; it must not modify its inputs.\n"
+            f"  likely mistake: {MISTAKES['input_modified']}\n")
+
+
+def _check_dtype(ex: Exercise, case: Case, got: Any, want: Any) -> Failure | None:
+    """A case of the dtype rule: the result's dtype first, then its values (to float32's
+    precision where the inputs are float32)."""
+    parts_got = got if ex.outputs else (got,)
+    parts_want = want if ex.outputs else (want,)
+    names = ex.outputs or ("",)
+    if ex.outputs and (not isinstance(got, tuple | list) or len(got) != len(ex.outputs)):
+        return Failure(case, f'case "{case.label}":\n  expected a tuple ({", ".join(ex.outputs)}),'
+                       f" got {describe(got)}\n")
+    for name, g, w in zip(names, parts_got, parts_want, strict=True):
+        where = f", {name}" if name else ""
+        arr = as_plain_array(g) if isinstance(g, np.ndarray) else None
+        if arr is None:
+            problem = diagnose(g, np.asarray(w, dtype=np.float64), atol=ex.atol)
+            return Failure(case, f'case "{case.label}"{where}:\n' + (problem or ""))
+        if arr.dtype != case.expect_dtype:
+            return Failure(case, f'case "{case.label}"{where}:\n  expected: {case.expect_dtype} '
+                           f"array (the dtype rule: {DTYPE_RULES[ex.dtype_rule]})\n"
+                           f"  got:      {describe(arr)}\n"
+                           f"  likely mistake: {_dtype_hint(case.expect_dtype, arr.dtype)}\n")
+        w64 = np.asarray(w, dtype=np.float64)
+        tol = ex.atol if arr.dtype == np.float64 else 2e-3 * max(1.0, float(
+            np.max(np.abs(w64), initial=0.0)))
+        problem = diagnose(arr.astype(np.float64), w64, atol=tol)
+        if problem is not None:
+            return Failure(case, f'case "{case.label}"{where}:\n' + problem)
+    return None
+
+
+def _dtype_hint(want: np.dtype, got: np.dtype) -> str:
+    if got.kind in "iub":
+        return ("the result keeps the integer dtype of the input: build the output as floats "
+                "(np.zeros(shape) is float64) or convert the input first (np.asarray(x, "
+                "dtype=np.float64)); integer arithmetic also rounds.")
+    if want == np.float32:
+        return ("float32 input must stay float32: create the output with dtype=x.dtype (or "
+                "np.result_type of the inputs) instead of np.zeros(shape), which is float64.")
+    return ("return float64: convert the input with np.asarray(x, dtype=np.float64) or build "
+            "the output with np.zeros(shape).")
 
 
 def _check_parts(ex: Exercise, case: Case, got: Any, want: Any) -> Failure | None:
@@ -237,6 +379,10 @@ def _check_parts(ex: Exercise, case: Case, got: Any, want: Any) -> Failure | Non
         return Failure(case, f'case "{case.label}":\n  expected a tuple ({", ".join(ex.outputs)}), '
                        f"got {describe(got)}{size}\n")
     for i, name in enumerate(ex.outputs):
+        if isinstance(want[i], np.ndarray) and isinstance(got[i], list | tuple):
+            return Failure(case, f'case "{case.label}", {name}:\n  expected: {describe(want[i])}'
+                           f"\n  got:      {describe(got[i])}\n"
+                           f"  likely mistake: {MISTAKES['list_returned']}\n")
         part_want = np.asarray(want[i])
         if diagnose(got[i], part_want, atol=ex.atol) is not None:
             variants = [(key, _part(value, i, n)) for key, value in _variants(ex, case)]
@@ -256,7 +402,7 @@ def _narrow(ex: Exercise, student: Callable[..., Any], failure: Failure,
     for case in later:
         if case.raises is not None or case.check is not None:
             continue
-        got, exc, _ = _call(student, case)
+        got, exc, _, _ = _call(student, case)
         got = _part(got, failure.part, n)
         if exc is not None or got is None:
             continue
@@ -276,7 +422,7 @@ def _narrow(ex: Exercise, student: Callable[..., Any], failure: Failure,
 def _likely(ex: Exercise, case: Case, got: Any) -> str | None:
     """The catalogue mistake whose output ``got`` matches, for property-checked cases."""
     for mistake in ex.mistakes:
-        out, err, _ = _call(mistake.variant, case)
+        out, err, _, _ = _call(mistake.variant, case)
         if err is None and out is not None and diagnose(got, np.asarray(out), atol=ex.atol) is None:
             return MISTAKES.get(mistake.key, mistake.key)
     return None

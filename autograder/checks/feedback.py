@@ -21,6 +21,12 @@ import numpy as np
 
 # The catalogue of plain-words explanations; hidden checks and visible tests share these.
 MISTAKES: dict[str, str] = {
+    "input_modified": "an input array was changed in place. `dx = dout` makes dx the same "
+    "array as dout (so `dx[...] = 0` writes into dout), and `x -= m`, `x[x < 0] = 0` or "
+    "np.add.at(x, ...) write into x; copy first (dout.copy()) or build a new array "
+    "(np.where, np.maximum, x - m).",
+    "list_returned": "return a numpy array (np.array(...)), not a Python list or tuple: the "
+    "docstring specifies an array.",
     "flipped_kernel": "the kernel is flipped (that is true convolution). Deep-learning "
     "'convolution' is cross-correlation: use K[a, b] as it is, not K[KH-1-a, KW-1-b].",
     "transposed_kernel": "the kernel's rows and columns are swapped: K[a, b] multiplies "

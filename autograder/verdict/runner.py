@@ -98,7 +98,28 @@ def _encode_part(value: Any, folder: Path, stem: str) -> dict:
         return {"opaque": type(value).__name__}
     name = f"{stem}.npy"
     np.save(folder / name, np.array(arr, order="C"), allow_pickle=False)
+    if type(value) in (list, tuple):  # the grader tells a list from an array
+        return {"npy": name, "from": "list"}
     return {"npy": name}
+
+
+def _same(a: Any, b: Any) -> bool:
+    """True if an argument is unchanged by a call."""
+    if isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
+                and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
+    if isinstance(b, list | tuple):
+        return (isinstance(a, list | tuple) and len(a) == len(b)
+                and all(_same(x, y) for x, y in zip(a, b, strict=True)))
+    return True
+
+
+def mutated(call: dict, folder: Path, args: tuple, kwargs: dict) -> list[str]:
+    """The arguments a call changed in place: positions as "0", "1", ... and keywords."""
+    fresh_args, fresh_kwargs = decode(call["args"], folder), decode(call["kwargs"], folder)
+    changed = [str(i) for i, (a, b) in enumerate(zip(args, fresh_args, strict=True))
+               if not _same(a, b)]
+    return changed + [k for k in fresh_kwargs if not _same(kwargs.get(k), fresh_kwargs[k])]
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -183,7 +204,8 @@ def exercise(job: dict, ex: dict, namespace: dict[str, Any], folder: Path, out: 
                     value = fn(*args, **kwargs)
             finally:
                 signal.alarm(0)
-            record = {"status": "returned", "value": encode_result(value, out, str(index))}
+            record = {"status": "returned", "value": encode_result(value, out, str(index)),
+                      "mutated": mutated(call, folder, args, kwargs)}
         except _CaseTimeout:
             record = {"status": "timeout", "message": f"the call took more than {seconds} s"}
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: one call's end

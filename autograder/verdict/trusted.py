@@ -172,15 +172,17 @@ def submission_cells(submission_nb: Path, plan: Plan) -> tuple[list[dict], str]:
 class Recorded:
     """Stands in for the student's function: returns what the sandbox recorded for each case."""
 
-    def __init__(self, name: str, results: dict[tuple, tuple[Any, BaseException | None]]):
+    def __init__(self, name: str,
+                 results: dict[tuple, tuple[Any, BaseException | None, tuple[str, ...]]]):
         self.__name__ = name
         self.results = results
 
-    def recorded_call(self, case: Case) -> tuple[Any, BaseException | None, str]:
-        value, exc = self.results.get(case.key, (None, RuntimeError(
+    def recorded_call(self, case: Case
+                      ) -> tuple[Any, BaseException | None, str, tuple[str, ...]]:
+        value, exc, changed = self.results.get(case.key, (None, RuntimeError(
             "the sandbox ended before this case (the answer crashed the process, exhausted a "
-            "limit or ran out of time)")))
-        return value, exc, ""
+            "limit or ran out of time)"), ()))
+        return value, exc, "", changed
 
     def __call__(self, *args, **kwargs):  # never called: checks use recorded_call
         raise RuntimeError("a recorded answer cannot be called")
@@ -310,14 +312,14 @@ def grade_answers(answers: list[Answer], setup: list[dict], cells: list[dict], s
 def _verdict(answer: Answer, ex: Exercise, cases: list[Case], fd: int | None, status: Any,
              outcome: sandbox.Outcome, wall: float, limits: sandbox.Limits) -> Verdict:
     """Read one exercise's results and grade them against the reference."""
-    results: dict[tuple, tuple[Any, BaseException | None]] = {}
+    results: dict[tuple, tuple[Any, BaseException | None, tuple[str, ...]]] = {}
     errors: list[dict] = []
     if fd is not None:
         budget = wire.Budget()
         for i, case in enumerate(cases):
-            present, value, exc = wire.read_case(fd, i, budget)
+            present, value, exc, changed = wire.read_case(fd, i, budget)
             if present:
-                results[case.key] = (value, exc)
+                results[case.key] = (value, exc, changed)
         errors = wire.read_setup(fd)
     problem = ""
     if isinstance(status, dict) and status.get("timed_out") is True:

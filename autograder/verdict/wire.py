@@ -190,6 +190,9 @@ def _read_array(folder_fd: int, name: str, budget: Budget) -> Any:
 def _value(spec: Any, folder_fd: int, index: int, budget: Budget, part: int | None) -> Any:
     """One result value: None, an array named after this case, an opaque type, or (at the top
     level only) a tuple of at most MAX_PARTS such values."""
+    if isinstance(spec, dict) and set(spec) == {"npy", "from"} and spec["from"] == "list":
+        arr = _value({"npy": spec["npy"]}, folder_fd, index, budget, part)
+        return arr.tolist() if isinstance(arr, np.ndarray) else arr
     if not isinstance(spec, dict) or len(spec) != 1:
         return unreadable("malformed result")
     (kind, value), = spec.items()
@@ -208,39 +211,52 @@ def _value(spec: Any, folder_fd: int, index: int, budget: Budget, part: int | No
     return unreadable("malformed result")
 
 
-def read_case(folder_fd: int, index: int, budget: Budget) -> tuple[bool, Any, BaseException | None]:
-    """Case ``index``'s outcome: (present, value, exception).
+def _mutated(record: dict) -> tuple[str, ...] | None:
+    names = record.get("mutated", [])
+    if (isinstance(names, list) and len(names) <= 16
+            and all(isinstance(n, str) and len(n) <= 40 and n.isidentifier() or
+                    isinstance(n, str) and n.isdigit() and len(n) <= 3 for n in names)):
+        return tuple(names)
+    return None
+
+
+def read_case(folder_fd: int, index: int, budget: Budget
+              ) -> tuple[bool, Any, BaseException | None, tuple[str, ...]]:
+    """Case ``index``'s outcome: (present, value, exception, arguments changed in place).
 
     ``present`` is False when the sandbox wrote nothing for this case (it crashed or ran out of
     time before). A record in any shape but the three below reads as a returned
     :class:`Unreadable` value, which fails the case.
 
-        {"status": "returned", "value": V}
+        {"status": "returned", "value": V, "mutated": [str, ...]}   ("mutated" optional)
         {"status": "raised", "type": str, "kinds": [str, ...], "message": str}
         {"status": "timeout", "message": str}
     """
     raw = read_bytes(folder_fd, f"{index}.json", MAX_RECORD)
     if raw is None:
-        return False, None, None
+        return False, None, None, ()
     if not budget.take(len(raw)):
-        return True, unreadable("results over the size budget"), None
+        return True, unreadable("results over the size budget"), None, ()
     record = _json(raw)
     if not isinstance(record, dict):
-        return True, unreadable("malformed record"), None
+        return True, unreadable("malformed record"), None, ()
     status = record.get("status")
-    if status == "returned" and set(record) == {"status", "value"}:
-        return True, _value(record["value"], folder_fd, index, budget, None), None
+    if status == "returned" and set(record) in ({"status", "value"},
+                                                {"status", "value", "mutated"}):
+        changed = _mutated(record)
+        if changed is not None:
+            return True, _value(record["value"], folder_fd, index, budget, None), None, changed
     if status == "raised" and set(record) == {"status", "type", "kinds", "message"}:
         name, message, kinds = _text(record["type"], 60), _text(record["message"]), record["kinds"]
         if (name is not None and name.isidentifier() and message is not None
                 and isinstance(kinds, list) and len(kinds) <= len(KINDS)
                 and all(isinstance(k, str) for k in kinds)):
-            return True, None, rebuild_exception(name, kinds, message)
+            return True, None, rebuild_exception(name, kinds, message), ()
     if status == "timeout" and set(record) == {"status", "message"}:
         message = _text(record["message"], 200)
         if message is not None:
-            return True, None, TimeoutError(message)
-    return True, unreadable("malformed record"), None
+            return True, None, TimeoutError(message), ()
+    return True, unreadable("malformed record"), None, ()
 
 
 def read_setup(folder_fd: int) -> list[dict]:
