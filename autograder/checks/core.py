@@ -99,6 +99,7 @@ class GroupResult:
 class Report:
     exercise: str
     groups: list[GroupResult]
+    patterns: list[str] = field(default_factory=list)  # what the failing cases have in common
 
     @property
     def points(self) -> float:
@@ -116,6 +117,7 @@ class Report:
             lines.append(f"  [{mark}] {g.name} ({cases}): {_fmt(g.points)} / {_fmt(g.max_points)}")
             if g.failure:
                 lines += ["      " + line for line in g.failure.rstrip("\n").splitlines()]
+        lines += [f"  pattern: {p}" for p in self.patterns]
         return "\n".join(lines)
 
 
@@ -428,6 +430,110 @@ def _likely(ex: Exercise, case: Case, got: Any) -> str | None:
     return None
 
 
+# ----------------------------------------------------------------------------- case features
+
+FEATURE_HINTS = {
+    "stride > 1": "check how your window moves with the stride (start at i * stride).",
+    "padding > 0": "check the zero padding: P rows and columns on every side, before the windows.",
+    "non-square images": "check that rows use H and columns use W (an axis swapped or H used "
+    "for both).",
+    "non-square kernels": "check that the kernel's rows use KH and its columns KW.",
+    "a batch of more than one": "check the loop over the batch axis N (every image, not only "
+    "the first or the last).",
+    "more than one channel": "check that every input channel is summed (+=), not only the first "
+    "or the last kept.",
+    "more than one filter": "check the loop over the filters (output channels).",
+    "overlapping windows": "with overlapping windows a value belongs to several windows: "
+    "gradients must add up (+=, np.add.at), not overwrite.",
+}
+
+
+FEATURE_OPPOSITES = {
+    "stride > 1": "stride 1", "padding > 0": "no padding", "non-square images": "square images",
+    "non-square kernels": "square kernels", "a batch of more than one": "a batch of one",
+    "more than one channel": "one channel", "more than one filter": "one filter",
+    "overlapping windows": "non-overlapping windows",
+}
+
+
+def _pair(value: Any) -> tuple[int, int] | None:
+    if isinstance(value, int | np.integer):
+        return int(value), int(value)
+    if isinstance(value, tuple | list) and len(value) == 2 and all(
+            isinstance(v, int | np.integer) for v in value):
+        return int(value[0]), int(value[1])
+    return None
+
+
+def case_features(reference: Callable[..., Any], case: Case) -> dict[str, bool]:
+    """What a case is like, read from its arguments by name (x: (N, C, H, W), w: (F, C, KH, KW),
+    X: (H, W), K: (KH, KW), stride, padding, kernel_size): the axes of a failure pattern."""
+    import inspect
+
+    try:
+        names = list(inspect.signature(reference).parameters)
+    except (TypeError, ValueError):
+        return {}
+    bound = dict(zip(names, case.args, strict=False)) | dict(case.kwargs)
+    feats: dict[str, bool] = {}
+    x = bound.get("x")
+    if isinstance(x, np.ndarray) and x.ndim == 4:
+        feats["a batch of more than one"] = x.shape[0] > 1
+        feats["more than one channel"] = x.shape[1] > 1
+        feats["non-square images"] = x.shape[2] != x.shape[3]
+    X = bound.get("X")
+    if isinstance(X, np.ndarray) and X.ndim == 2:
+        feats["non-square images"] = X.shape[0] != X.shape[1]
+    w = bound.get("w")
+    if isinstance(w, np.ndarray) and w.ndim == 4:
+        feats["more than one filter"] = w.shape[0] > 1
+        feats["non-square kernels"] = w.shape[2] != w.shape[3]
+    K = bound.get("K")
+    if isinstance(K, np.ndarray) and K.ndim == 2:
+        feats["non-square kernels"] = K.shape[0] != K.shape[1]
+    kernel = _pair(bound.get("kernel_size"))
+    if kernel is not None:
+        feats["non-square kernels"] = kernel[0] != kernel[1]
+    stride = _pair(bound.get("stride", 1)) if "stride" in names else None
+    if stride is None and kernel is not None and bound.get("stride", 0) is None:
+        stride = kernel  # pooling's default stride is the kernel size
+    if stride is not None:
+        feats["stride > 1"] = max(stride) > 1
+    padding = _pair(bound.get("padding", 0)) if "padding" in names else None
+    if padding is not None:
+        feats["padding > 0"] = max(padding) > 0
+    if kernel is not None and stride is not None:
+        feats["overlapping windows"] = kernel[0] > stride[0] or kernel[1] > stride[1]
+    return feats
+
+
+def failure_patterns(ex: Exercise, student: Callable[..., Any],
+                     reference: Callable[..., Any]) -> list[str]:
+    """Features that split the value cases exactly: every case with the feature fails and every
+    case without it passes (at most two, the most telling first)."""
+    outcomes: list[tuple[dict[str, bool], bool]] = []
+    for index, group in enumerate(ex.groups):
+        for case in group.cases(np.random.default_rng([ex.seed, index])):
+            if case.raises is not None or case.check is not None or case.expect_dtype is not None:
+                continue
+            case.key = case.key or (index, -1)
+            feats = case_features(reference, case)
+            if feats:
+                outcomes.append((feats, check_case(ex, student, case, reference) is None))
+    failed = [f for f, ok in outcomes if not ok]
+    if not failed or len(failed) == len(outcomes):
+        return []
+    found = []
+    for feature, hint in FEATURE_HINTS.items():
+        with_f = [ok for f, ok in outcomes if f.get(feature) is True]
+        without = [ok for f, ok in outcomes if f.get(feature) is False]
+        if with_f and without and not any(with_f) and all(without):
+            found.append((len(with_f) + len(without),
+                          f"all {len(without)} cases with {FEATURE_OPPOSITES[feature]} pass, "
+                          f"all {len(with_f)} with {feature} fail: {hint}"))
+    return [text for _, text in sorted(found, key=lambda t: -t[0])[:2]]
+
+
 def run(ex: Exercise, student: Callable[..., Any], points: float) -> Report:
     """Grade ``student`` on every case of ``ex``; ``points`` are shared by group weight."""
     reference = ex.reference_fn()
@@ -464,7 +570,10 @@ def run(ex: Exercise, student: Callable[..., Any], points: float) -> Report:
                 r.failure = ("bad input is rejected correctly, but these points are earned only "
                              "together with correct values on valid input (see the failing "
                              "group above).\n")
-    return Report(ex.name, results)
+    report = Report(ex.name, results)
+    if callable(student) and any(r.failure for r in results):
+        report.patterns = failure_patterns(ex, student, reference)
+    return report
 
 
 def grade(name: str, student: Callable[..., Any], points: float) -> float:

@@ -84,6 +84,7 @@ class Plan:
     setup: tuple[dict, ...]
     solution_ids: tuple[str, ...]
     known_ids: frozenset[str]
+    course_code: frozenset[str] = frozenset()  # sources of its code cells (unchanged = not added)
 
 
 def _nb_meta(cell: Any) -> dict:
@@ -111,7 +112,7 @@ def runtime_budget(source_nb: Path) -> float:
 def course_plan(source_nb: Path) -> Plan:
     """Read the (trusted) source notebook."""
     cells = json.loads(Path(source_nb).read_text(encoding="utf-8"))["cells"]
-    answers, setup, solution_ids, known = [], [], [], set()
+    answers, setup, solution_ids, known, code = [], [], [], set(), set()
     seen_solution = False
     for index, cell in enumerate(cells):
         meta = _nb_meta(cell)
@@ -120,6 +121,7 @@ def course_plan(source_nb: Path) -> Plan:
         if cell.get("cell_type") != "code":
             continue
         src = _source(cell)
+        code.add(src.strip())
         if meta.get("solution"):
             seen_solution = True
             solution_ids.append(meta["grade_id"])
@@ -131,7 +133,8 @@ def course_plan(source_nb: Path) -> Plan:
         elif not seen_solution:
             # only the definitions of an early cell: its plots and computations are not needed
             setup.append({"source": src, "where": f"setup cell {index}", "definitions_only": True})
-    return Plan(tuple(answers), tuple(setup), tuple(solution_ids), frozenset(known))
+    return Plan(tuple(answers), tuple(setup), tuple(solution_ids), frozenset(known),
+                frozenset(code))
 
 
 def submission_cells(submission_nb: Path, plan: Plan) -> tuple[list[dict], str]:
@@ -157,8 +160,11 @@ def submission_cells(submission_nb: Path, plan: Plan) -> tuple[list[dict], str]:
                 found.append({"source": _source(cell), "where": f"answer cell {grade_id}",
                               "grade_id": grade_id})
             elif not (isinstance(grade_id, str) and grade_id in plan.known_ids):
+                src = _source(cell)
+                if src.strip() in plan.course_code:
+                    continue  # the course's own cell (a figure, training), unchanged
                 added += 1
-                found.append({"source": _source(cell), "where": f"added cell {index}",
+                found.append({"source": src, "where": f"added cell {index}",
                               "definitions_only": True})
     except (Exception, RecursionError) as exc:
         return [], (f"{Path(submission_nb).name} is not a readable notebook: "
@@ -224,7 +230,9 @@ def _own_errors(errors: list[dict], answer: Answer) -> list[str]:
         where = err["where"]
         if where == f"answer cell {answer.function}":
             out.append(f"answer cell `{answer.function}` could not run: {err['error']}")
-        elif where.startswith("added cell"):
+        elif where.startswith("added cell") and err["error"].startswith(
+                ("SyntaxError", "ImportError", "ModuleNotFoundError")):
+            # what breaks its definitions; a constant that needs a skipped statement is not
             out.append(f"{where} (a cell you added; only its definitions run): {err['error']}")
     return out
 
