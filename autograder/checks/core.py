@@ -293,6 +293,9 @@ def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
     if mutated:
         return Failure(case, head + _mutation_message(ex, reference, mutated))
     if case.check is not None:
+        if isinstance(got, list | tuple):
+            return Failure(case, head + f"  got:      {describe(got)}\n  likely mistake: "
+                           f"{MISTAKES['list_returned']}\n")
         problem = case.check(got)
         if problem is None:
             return None

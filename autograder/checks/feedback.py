@@ -239,7 +239,7 @@ def diagnose(
         return _msg(want, got, "", f"expected a numeric numpy array, got {describe(got)}.")
     likely = _match_mistake(arr, mistakes or {}, atol)
     if arr.shape != want.shape:
-        return _msg(want, arr, "", likely or "the output shape is wrong.")
+        return _msg(want, arr, "", likely or shape_relation(arr.shape, want.shape))
     if want.dtype.kind == "f" and arr.dtype != want.dtype:
         hint = (
             f"return {want.dtype}: build the output with np.zeros(shape) or convert with "
@@ -255,6 +255,50 @@ def diagnose(
     if err <= atol:
         return None
     return _msg(want, arr, f"  max abs error: {err:.3g} (tolerance {atol:g})\n", likely)
+
+
+AXIS_NAMES = {4: ("batch axis N", "channel axis", "rows (H')", "columns (W')"),
+              3: ("first axis", "rows", "columns"), 2: ("rows", "columns"), 1: ("axis",)}
+
+
+def _axis(ndim: int, k: int) -> str:
+    names = AXIS_NAMES.get(ndim)
+    return names[k] if names and k < len(names) else f"axis {k}"
+
+
+def shape_relation(got: tuple[int, ...], want: tuple[int, ...]) -> str:
+    """What a wrong output shape says about the mistake: which axis, and how it differs."""
+    if len(got) == len(want):
+        if len(got) >= 2 and got[:-2] == want[:-2] and got[-2:] == want[-2:][::-1]:
+            return ("the last two axes are swapped: the output has as many rows as it should "
+                    "have columns (rows use H and KH, columns W and KW).")
+        diffs = [k for k in range(len(got)) if got[k] != want[k]]
+        parts = []
+        for k in diffs:
+            delta = got[k] - want[k]
+            how = {1: "one too many", -1: "one short", 2: "two too many", -2: "two short"}.get(
+                delta, f"{got[k]} instead of {want[k]}")
+            parts.append(f"{_axis(len(want), k)}: {how}")
+        hint = ""
+        if all(abs(got[k] - want[k]) in (1, 2) for k in diffs):
+            hint = (" An off-by-one in the output size: there are (N - F + 2P) // S + 1 "
+                    "positions along each axis, so the loops run over range(H') with H' from "
+                    "that formula.")
+        return "the output shape is wrong (" + "; ".join(parts) + ")." + hint
+    if len(got) == len(want) - 1:
+        for k in range(len(want)):
+            if tuple(want[:k] + want[k + 1:]) == tuple(got):
+                return (f"the {_axis(len(want), k)} is missing from the output (shape {want} "
+                        f"expected): keep that axis (index it with a slice, or keepdims=True).")
+    if len(got) == len(want) + 1:
+        for k in range(len(got)):
+            if tuple(got[:k] + got[k + 1:]) == tuple(want) and got[k] == 1:
+                return (f"the output has an extra axis of size 1 at position {k}: remove it "
+                        "(squeeze, or index with an integer instead of a slice).")
+    if int(np.prod(got)) == int(np.prod(want)):
+        return (f"the output holds the right number of values ({int(np.prod(want))}) in the "
+                f"wrong shape: reshape to {want}, in that axis order.")
+    return f"the output shape is wrong: {got} instead of {want}."
 
 
 def _match_mistake(arr: np.ndarray, mistakes: Mapping[str, Any] | Iterable[tuple[str, Any]],

@@ -4,9 +4,11 @@ Usage (from the repository root)::
 
     .venv/bin/python -m tests.heldin.run_correct                 # every style
     .venv/bin/python -m tests.heldin.run_correct 03_pooling      # one assignment
-    .venv/bin/python -m tests.heldin.run_correct 03_pooling/loops -v   # one style, with feedback
+    .venv/bin/python -m tests.heldin.run_correct 01_convolution/scratch -v   # also print notes
 
-Prints one line per style, ``assignment style score/max``, and exits 1 if any style lost points.
+Prints one line per style, ``assignment style score/max``, the feedback of every exercise that
+lost points (with -v also the notes of full-score exercises), and exits 1 if any style lost
+points.
 """
 
 from __future__ import annotations
@@ -54,8 +56,12 @@ def main(argv: list[str] | None = None) -> int:
             if "error" in report:
                 print("    " + report["error"].replace("\n", "\n    "), flush=True)
             for ex in report.get("exercises", []):
-                if (verbose or not ok) and not ex["passed"]:
+                if not ex["passed"]:
                     print("    " + ex["feedback"].replace("\n", "\n    "), flush=True)
+                elif verbose:  # a full score can still carry notes (a cell that did not run)
+                    for line in ex["feedback"].splitlines():
+                        if line.strip().startswith("note:"):
+                            print(f"    {ex['name']}: {line.strip()}", flush=True)
     return 1 if failed else 0
 
 
