@@ -119,7 +119,11 @@ class BugResult:
 def judge(bug: wrong.Bug, points: float, max_points: float, report: str) -> BugResult:
     if points >= max_points - 1e-9:
         return BugResult(bug, points, max_points, "false pass", report)
-    diagnosis = "\n".join(line for line in report.splitlines() if DIAGNOSIS.search(line))
+    lines = report.splitlines()
+    # a diagnosis line, with the case it is about (a bad input's label names what is wrong)
+    diagnosis = "\n".join(
+        (lines[i - 1] + "\n" if "expected ValueError" in line and i else "") + line
+        for i, line in enumerate(lines) if DIAGNOSIS.search(line))
     if not diagnosis:
         return BugResult(bug, points, max_points, "generic", report)
     named = re.search(bug.named_if, diagnosis, re.I | re.S)

@@ -16,8 +16,9 @@ def corr2d(X: np.ndarray, K: np.ndarray) -> np.ndarray:
     """Valid 2-D cross-correlation of one channel (no padding, stride 1, kernel not flipped).
 
     X: (H, W) image; K: (KH, KW) kernel with KH <= H and KW <= W.
-    Returns out: (H - KH + 1, W - KW + 1), float64, with
+    Returns out: np.ndarray of shape (H - KH + 1, W - KW + 1); returns float64. Entry (i, j) is
         out[i, j] = sum_{a, b} X[i + a, j + b] * K[a, b]
+    Raises ValueError, naming both shapes, if X or K is not 2-D or K is larger than X.
 
     EXAMPLE:
         >>> corr2d(np.arange(9).reshape(3, 3), np.array([[1, 0], [0, -1]]))
@@ -38,8 +39,10 @@ def conv2d_multi(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> n
     '''Valid convolution (cross-correlation) of N images, C channels, F filters; stride 1, no pad.
 
     x: (N, C, H, W) images; w: (F, C, KH, KW) filters; b: (F,) biases, or None for no bias.
-    Returns out: (N, F, H', W'), float64, H' = H - KH + 1, W' = W - KW + 1, with
-        out[n, f] = sum_c corr2d(x[n, c], w[f, c]) + b[f]
+    Returns out: np.ndarray of shape (N, F, H', W'); returns float64. H' = H - KH + 1,
+        W' = W - KW + 1, and out[n, f] = sum_c corr2d(x[n, c], w[f, c]) + b[f]
+    Raises ValueError, naming the shapes, if x or w is not 4-D, their channel counts differ
+    (even when one of them is 1), the kernel is larger than the images, or b is not (F,).
 
     EXAMPLE:
         >>> conv2d_multi(np.ones((1, 2, 3, 3)), np.ones((1, 2, 2, 2)), np.array([0.5]))
@@ -69,8 +72,9 @@ def conv2d_multi(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> n
 def conv_params(c_in: int, c_out: int, kh: int, kw: int, bias: bool = True) -> int:
     '''Learnable parameters of a convolutional layer: c_out filters of c_in x kh x kw.
 
-    Returns params = c_out * (c_in * kh * kw + bias). The image size does not appear: every
-    position shares the same filters.
+    Returns params: int, params = c_out * (c_in * kh * kw + bias). The image size does not
+    appear: every position shares the same filters.
+    Raises ValueError, naming the sizes, if a size is not a positive integer.
 
     EXAMPLE:
         >>> conv_params(1, 100, 2, 2, bias=False)   # the lecture: 100 maps of 2x2 filters
@@ -83,7 +87,8 @@ def conv_params(c_in: int, c_out: int, kh: int, kw: int, bias: bool = True) -> i
 def fc_params(n_in: int, n_out: int, bias: bool = True) -> int:
     '''Learnable parameters of a fully connected layer from n_in inputs to n_out units.
 
-    Returns params = n_out * (n_in + bias).
+    Returns params: int, params = n_out * (n_in + bias).
+    Raises ValueError, naming the sizes, if a size is not a positive integer.
 
     EXAMPLE:
         >>> fc_params(4096, 1000)   # AlexNet's last layer
@@ -98,7 +103,9 @@ def locally_connected_params(h_out: int, w_out: int, c_in: int, c_out: int, kh: 
     '''Learnable parameters of a locally connected layer (a convolution without weight sharing).
 
     Every one of the h_out x w_out output positions has its own c_out filters of c_in x kh x kw,
-    each with its own bias. Returns params = h_out * w_out * c_out * (c_in * kh * kw + bias).
+    each with its own bias.
+    Returns params: int, params = h_out * w_out * c_out * (c_in * kh * kw + bias).
+    Raises ValueError, naming the sizes, if a size is not a positive integer.
 
     EXAMPLE:
         >>> locally_connected_params(200, 200, 1, 1, 10, 10)   # about 4 million
@@ -111,9 +118,10 @@ def locally_connected_params(h_out: int, w_out: int, c_in: int, c_out: int, kh: 
 def edge_kernel() -> np.ndarray:
     '''A 3x3 kernel that detects vertical edges.
 
-    Returns K: (3, 3) float. Its entries sum to 0 (a flat region gives 0); it weights the left and
-    right columns with opposite signs and every row alike, so a left-to-right change in brightness
-    gives a large response and a top-to-bottom change gives none.
+    Returns K: np.ndarray of shape (3, 3); returns float64. Its entries sum to 0 (a flat region
+    gives 0); it weights the left and right columns with opposite signs and every row alike, so
+    a left-to-right change in brightness gives a large response and a top-to-bottom change
+    gives none.
 
     EXAMPLE:
         >>> corr2d(np.array([[0, 0, 1, 1]] * 3, dtype=float), edge_kernel())   # an edge

@@ -256,6 +256,19 @@ class Failure:
             diagnose(self.got, self.want, atol=atol, mistakes=self.variants) or "")
 
 
+def _part_order(got: Any, want: Any, atol: float) -> list[int] | None:
+    """For each returned part, the index of the expected part it equals (None if any matches
+    none, or if the matching is ambiguous)."""
+    order = []
+    for g in got:
+        matches = [j for j, w in enumerate(want)
+                   if diagnose(g, np.asarray(w), atol=atol) is None]
+        if len(matches) != 1:
+            return None
+        order.append(matches[0])
+    return order if len(set(order)) == len(order) else None
+
+
 def _part(value: Any, part: int | None, n: int) -> Any:
     """Part ``part`` of a tuple result (None if it is not a tuple of n); the value itself if
     ``part`` is None."""
@@ -383,6 +396,12 @@ def _check_parts(ex: Exercise, case: Case, got: Any, want: Any) -> Failure | Non
         size = f" of length {len(got)}" if isinstance(got, tuple | list) else ""
         return Failure(case, f'case "{case.label}":\n  expected a tuple ({", ".join(ex.outputs)}), '
                        f"got {describe(got)}{size}\n")
+    order = _part_order(got, want, ex.atol)
+    if order is not None and order != list(range(n)):
+        names = ", ".join(ex.outputs[j] for j in order)
+        return Failure(case, f'case "{case.label}":\n  got the parts in the order ({names})\n'
+                       f"  likely mistake: the parts are in the wrong order: return "
+                       f"({', '.join(ex.outputs)}).\n")
     for i, name in enumerate(ex.outputs):
         if isinstance(want[i], np.ndarray) and isinstance(got[i], list | tuple):
             return Failure(case, f'case "{case.label}", {name}:\n  expected: {describe(want[i])}'
@@ -437,7 +456,8 @@ def _likely(ex: Exercise, case: Case, got: Any) -> str | None:
 
 FEATURE_HINTS = {
     "stride > 1": "check how your window moves with the stride (start at i * stride).",
-    "padding > 0": "check the zero padding: P rows and columns on every side, before the windows.",
+    "padding > 0": "check the zero padding: P rows and columns on each side (top and bottom, "
+    "left and right), and where the windows start.",
     "non-square images": "check that rows use H and columns use W (an axis swapped or H used "
     "for both).",
     "non-square kernels": "check that the kernel's rows use KH and its columns KW.",
@@ -448,6 +468,15 @@ FEATURE_HINTS = {
     "more than one filter": "check the loop over the filters (output channels).",
     "overlapping windows": "with overlapping windows a value belongs to several windows: "
     "gradients must add up (+=, np.add.at), not overwrite.",
+    "different row and column strides": "check that rows step by the row stride and columns by "
+    "the column stride (sh, sw = pair(stride)).",
+    "different row and column paddings": "check that rows get the row padding and columns the "
+    "column padding (ph, pw = pair(padding)).",
+    "bias=False": "check the bias flag: with bias=False no bias is counted or added.",
+    "more than one input channel": "check that every input channel is counted: a filter spans "
+    "all c_in channels.",
+    "more than one example": "check the batch axis: every row (example) is handled on its own "
+    "(axis=1 for classes, keepdims=True), not only a batch of one.",
 }
 
 
@@ -456,6 +485,10 @@ FEATURE_OPPOSITES = {
     "non-square kernels": "square kernels", "a batch of more than one": "a batch of one",
     "more than one channel": "one channel", "more than one filter": "one filter",
     "overlapping windows": "non-overlapping windows",
+    "different row and column strides": "equal row and column strides",
+    "different row and column paddings": "equal row and column paddings",
+    "bias=False": "bias=True", "more than one input channel": "one input channel",
+    "more than one example": "a batch of one",
 }
 
 
@@ -494,6 +527,16 @@ def case_features(reference: Callable[..., Any], case: Case) -> dict[str, bool]:
     K = bound.get("K")
     if isinstance(K, np.ndarray) and K.ndim == 2:
         feats["non-square kernels"] = K.shape[0] != K.shape[1]
+    for name in ("scores", "x"):
+        arr = bound.get(name)
+        if isinstance(arr, np.ndarray) and arr.ndim == 2:
+            feats["more than one example"] = arr.shape[0] > 1
+    if isinstance(bound.get("kh"), int | np.integer) and isinstance(bound.get("kw"), int | np.integer):
+        feats["non-square kernels"] = bound["kh"] != bound["kw"]
+    if isinstance(bound.get("c_in"), int | np.integer):
+        feats["more than one input channel"] = bound["c_in"] > 1
+    if "bias" in names and isinstance(bound.get("bias", True), bool):
+        feats["bias=False"] = bound.get("bias", True) is False
     kernel = _pair(bound.get("kernel_size"))
     if kernel is not None:
         feats["non-square kernels"] = kernel[0] != kernel[1]
@@ -502,9 +545,11 @@ def case_features(reference: Callable[..., Any], case: Case) -> dict[str, bool]:
         stride = kernel  # pooling's default stride is the kernel size
     if stride is not None:
         feats["stride > 1"] = max(stride) > 1
+        feats["different row and column strides"] = stride[0] != stride[1]
     padding = _pair(bound.get("padding", 0)) if "padding" in names else None
     if padding is not None:
         feats["padding > 0"] = max(padding) > 0
+        feats["different row and column paddings"] = padding[0] != padding[1]
     if kernel is not None and stride is not None:
         feats["overlapping windows"] = kernel[0] > stride[0] or kernel[1] > stride[1]
     return feats
@@ -530,11 +575,13 @@ def failure_patterns(ex: Exercise, student: Callable[..., Any],
     for feature, hint in FEATURE_HINTS.items():
         with_f = [ok for f, ok in outcomes if f.get(feature) is True]
         without = [ok for f, ok in outcomes if f.get(feature) is False]
-        if with_f and without and not any(with_f) and all(without):
-            found.append((len(with_f) + len(without),
+        failing = len(with_f) - sum(with_f)
+        if with_f and without and all(without) and failing >= 2 and failing >= 0.75 * len(with_f):
+            some = "all" if failing == len(with_f) else f"{failing} of"
+            found.append((failing / len(with_f), len(with_f) + len(without),
                           f"all {len(without)} cases with {FEATURE_OPPOSITES[feature]} pass, "
-                          f"all {len(with_f)} with {feature} fail: {hint}"))
-    return [text for _, text in sorted(found, key=lambda t: -t[0])[:2]]
+                          f"{some} {len(with_f)} with {feature} fail: {hint}"))
+    return [text for *_, text in sorted(found, key=lambda t: (-t[0], -t[1]))[:2]]
 
 
 def run(ex: Exercise, student: Callable[..., Any], points: float) -> Report:

@@ -254,7 +254,8 @@ def diagnose(
         err = float(np.max(np.abs(arr[finite_want] - want[finite_want]), initial=0.0))
     if err <= atol:
         return None
-    return _msg(want, arr, f"  max abs error: {err:.3g} (tolerance {atol:g})\n", likely)
+    return _msg(want, arr, f"  max abs error: {err:.3g} (tolerance {atol:g})\n",
+                likely or value_relation(arr, want, atol))
 
 
 AXIS_NAMES = {4: ("batch axis N", "channel axis", "rows (H')", "columns (W')"),
@@ -264,6 +265,37 @@ AXIS_NAMES = {4: ("batch axis N", "channel axis", "rows (H')", "columns (W')"),
 def _axis(ndim: int, k: int) -> str:
     names = AXIS_NAMES.get(ndim)
     return names[k] if names and k < len(names) else f"axis {k}"
+
+
+def value_relation(got: np.ndarray, want: np.ndarray, atol: float) -> str | None:
+    """A simple relation between wrong values and the right ones: a constant factor, a sign,
+    a transpose, an integer rounding, or wrong only along the border."""
+    with np.errstate(all="ignore"):
+        g, w = got.astype(np.float64), want.astype(np.float64)
+        tol = max(atol, 1e-9 * max(1.0, float(np.max(np.abs(w), initial=0.0))))
+        if w.ndim == 2 and w.shape[0] == w.shape[1] and w.shape[0] > 1 and np.allclose(
+                g, w.T, atol=tol, rtol=0):
+            return "the output is transposed: rows and columns are swapped."
+        if want.dtype.kind in "iu" and np.any(g != np.round(g)):
+            return ("the result is not a whole number: sizes and counts use floor division (//)"
+                    ", not /.")
+        nz = np.abs(w) > tol
+        if np.count_nonzero(nz) >= 4:
+            ratio = float(np.median(g[nz] / w[nz]))
+            if abs(ratio - 1) > 1e-6 and np.allclose(g, ratio * w, atol=tol * 10, rtol=1e-7):
+                if abs(ratio + 1) < 1e-6:
+                    return "every value has the wrong sign."
+                if abs(ratio) < 1e-12:
+                    return "the output is all zeros: nothing was accumulated into it."
+                return (f"every value is {ratio:.4g} times the expected one: a sum where a mean "
+                        f"is needed (or the reverse), or a missing or extra division (1/ratio = "
+                        f"{1 / ratio:.4g}).")
+        if got.ndim >= 2 and got.shape[-1] > 4 and got.shape[-2] > 4:
+            inner = (..., slice(1, -1), slice(1, -1))
+            if np.allclose(g[inner], w[inner], atol=tol, rtol=0):
+                return ("the values are right inside and wrong only along the border: check the "
+                        "padding and the first and last windows.")
+    return None
 
 
 def shape_relation(got: tuple[int, ...], want: tuple[int, ...]) -> str:

@@ -21,6 +21,11 @@ def _corr2d_fixed(rng):
     yield Case("lecture example: 5x5 image, 3x3 kernel", (LECTURE_X, LECTURE_K))
     yield Case("X = arange(9).reshape(3, 3), K = [[1, 2], [3, 4]]",
                (np.arange(9.0).reshape(3, 3), np.array([[1.0, 2.0], [3.0, 4.0]])))
+    yield Case("X = arange(12).reshape(3, 4), K = [[1, -1, 2]] (non-square image and kernel)",
+               (np.arange(12.0).reshape(3, 4), np.array([[1.0, -1.0, 2.0]])))
+    yield Case("kernel as large as the image: X 2x3, K 2x3 gives one value",
+               (np.arange(6.0).reshape(2, 3), np.array([[1.0, 0.0, -1.0], [2.0, 0.5, 0.0]])))
+    yield Case("1x1 kernel: X 3x2, K = [[2]]", (np.arange(6.0).reshape(3, 2), np.array([[2.0]])))
 
 
 def _corr2d_random(rng, square: bool):
@@ -37,10 +42,17 @@ def _corr2d_random(rng, square: bool):
 
 
 def _corr2d_bad(rng):
-    yield Case("kernel larger than the image: X 3x3, K 4x2", (np.zeros((3, 3)), np.zeros((4, 2))),
+    yield Case("kernel taller than the image: X 3x3, K 4x2", (np.zeros((3, 3)), np.zeros((4, 2))),
+               raises=ValueError)
+    yield Case("kernel wider than the image: X 3x3, K 2x4", (np.zeros((3, 3)), np.zeros((2, 4))),
                raises=ValueError)
     yield Case("3-D image: X 2x3x3, K 2x2", (np.zeros((2, 3, 3)), np.zeros((2, 2))),
                raises=ValueError)
+    # numpy would compute these silently: X[..., i:i + KH, j:j + KW] * K broadcasts
+    yield Case("3-D image with a leading axis of 1: X 1x4x4, K 2x2",
+               (np.ones((1, 4, 4)), np.ones((2, 2))), raises=ValueError)
+    yield Case("3-D kernel with a leading axis of 1: X 4x4, K 1x2x2",
+               (np.ones((4, 4)), np.ones((1, 2, 2))), raises=ValueError)
 
 
 def _flipped(X, K):
@@ -53,6 +65,10 @@ def _transposed(X, K):
 
 def _short(X, K):
     return ref("corr2d")(X, K)[:-1, :-1]
+
+
+FLIPPED_ONE_AXIS = ("the kernel is flipped along one axis (up-down or left-right); "
+                    "deep-learning 'convolution' flips nothing: use K[a, b] as it is.")
 
 
 register(Exercise(
@@ -69,7 +85,10 @@ register(Exercise(
         Mistake("flipped_kernel", _flipped),
         Mistake("transposed_kernel", _transposed),
         Mistake("short_output", _short),
+        Mistake(FLIPPED_ONE_AXIS, lambda X, K: ref("corr2d")(X, np.asarray(K)[::-1, :])),
+        Mistake(FLIPPED_ONE_AXIS, lambda X, K: ref("corr2d")(X, np.asarray(K)[:, ::-1])),
     ],
+    dtype_rule="float64",
 ))
 
 
@@ -81,9 +100,16 @@ VISIBLE_W = np.array([[[[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]]],
 VISIBLE_B = np.array([0.5, -1.0])
 
 
+RECT_X = np.arange(24.0).reshape(1, 2, 3, 4)
+RECT_W = np.array([[[[1.0, 0.0, -1.0], [2.0, 0.0, 0.0]], [[0.0, 1.0, 0.0], [0.0, 0.0, -2.0]]]])
+RECT_B = np.array([1.0])
+
+
 def _multi_fixed(rng):
     yield Case("notebook example: x 1x2x3x3, w 2x2x2x2, b = [0.5, -1]",
                (VISIBLE_X, VISIBLE_W, VISIBLE_B))
+    yield Case("notebook example: x = arange(24) as 1x2x3x4, w 1x2x2x3, b = [1] (non-square)",
+               (RECT_X, RECT_W, RECT_B))
 
 
 def _multi_random(rng, with_bias: bool, square_cf: bool = False):
@@ -113,6 +139,15 @@ def _multi_bad(rng):
                raises=ValueError)
     yield Case("kernel larger than the image: x 1x1x2x2, w 1x1x3x3",
                (np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3))), raises=ValueError)
+    # numpy would broadcast these silently (a channel axis of 1, a bias of one value)
+    yield Case("w has 1 channel, x has 3: x 1x3x5x5, w 2x1x3x3",
+               (np.ones((1, 3, 5, 5)), np.ones((2, 1, 3, 3))), raises=ValueError)
+    yield Case("x has 1 channel, w has 3: x 1x1x5x5, w 2x3x3x3",
+               (np.ones((1, 1, 5, 5)), np.ones((2, 3, 3, 3))), raises=ValueError)
+    yield Case("b (1,) for 2 filters: x 1x3x5x5, w 2x3x3x3",
+               (np.ones((1, 3, 5, 5)), np.ones((2, 3, 3, 3)), np.ones(1)), raises=ValueError)
+    yield Case("b (2, 1) for 2 filters: x 1x3x5x5, w 2x3x3x3",
+               (np.ones((1, 3, 5, 5)), np.ones((2, 3, 3, 3)), np.ones((2, 1))), raises=ValueError)
 
 
 def _multi(x, w, b=None):
@@ -133,6 +168,10 @@ def _bias_on_batch(x, w, b=None):
 
 def _first_channel(x, w, b=None):
     return _multi(np.asarray(x)[:, :1], np.asarray(w)[:, :1], b)
+
+
+def _last_channel(x, w, b=None):
+    return _multi(np.asarray(x)[:, -1:], np.asarray(w)[:, -1:], b)
 
 
 def _channel_mean(x, w, b=None):
@@ -163,10 +202,13 @@ register(Exercise(
         Mistake("bias_wrong_axis", _bias_on_width),
         Mistake("bias_wrong_axis", _bias_on_batch),
         Mistake("channels_not_summed", _first_channel),
+        Mistake("channels_not_summed", _last_channel),
         Mistake("channels_not_summed", _channel_mean),
         Mistake("short_output", lambda x, w, b=None: _multi(x, w, b)[..., :-1, :-1]),
         Mistake("weights_cf", _weights_cf),
+        Mistake("transposed_kernel", lambda x, w, b=None: _multi(x, np.swapaxes(w, 2, 3), b)),
     ],
+    dtype_rule="float64",
 ))
 
 
@@ -183,11 +225,15 @@ def _count_cases(rng, names: tuple[str, ...]):
 
 def _count_bad(names: tuple[str, ...]):
     def cases(rng):
-        for bad in (0, -3):
-            values = [4] * len(names)
-            values[-1] = bad
+        # a bad size first, last, and one that is not an integer: the formulas would return a
+        # number for every one of them
+        for position, bad, what in ((-1, 0, "non-positive size"), (-1, -3, "non-positive size"),
+                                    (0, 0, "non-positive first size"),
+                                    (0, 2.5, "size that is not an integer")):
+            values: list = [4] * len(names)
+            values[position] = bad
             label = ", ".join(f"{n}={v}" for n, v in zip(names, values, strict=True))
-            yield Case(f"non-positive size: {label}", tuple(values), raises=ValueError)
+            yield Case(f"{what}: {label}", tuple(values), raises=ValueError)
     return cases
 
 
@@ -318,13 +364,34 @@ def _edge_cases(rng):
                    f"(level {images[0][0, 0]:.2f})", (), check=_edge_property(images))
 
 
+def _edge_dtype(rng):
+    """The docstring's dtype rule (returns float64), checked only on a kernel that works, so
+    that a wrong kernel earns nothing here either."""
+    works = _edge_property(_edge_images(rng))
+
+    def check(K) -> str | None:
+        problem = works(K)
+        if problem is not None:
+            return f"the dtype is checked only on a working kernel; this one fails: {problem}"
+        if type(K) is not np.ndarray:
+            return (f"edge_kernel must return a numpy array (np.array(...)), got "
+                    f"{type(K).__name__}")
+        if K.dtype != np.float64:
+            return (f"edge_kernel returns float64 (the docstring's dtype rule), got {K.dtype}: "
+                    "write the entries as floats (1.0, not 1) or pass dtype=np.float64")
+        return None
+
+    yield Case("the kernel is a float64 np.ndarray of shape (3, 3)", (), check=check)
+
+
 SOBEL_V = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
 register(Exercise(
     name="edge_kernel",
     reference="edge_kernel",
     seed=2017,
     groups=[Group("responds to vertical edges, not to flat regions or horizontal edges", 1,
-                  _edge_cases)],
+                  _edge_cases),
+            Group("dtype rule: returns float64", 0.25, _edge_dtype)],
     mistakes=[
         Mistake("horizontal_edges", lambda: SOBEL_V.T.copy()),
         Mistake("horizontal_edges", lambda: np.array([[1.0, 1, 1], [0, 0, 0], [-1, -1, -1]])),
