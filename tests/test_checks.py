@@ -62,10 +62,17 @@ def test_planted_corr2d_mistakes_lose_points_and_are_named(wrong, mistake, capsy
     assert re.search(r'case "[^"]+X \d+x\d+, K \d+x\d+"|case "lecture|case "X = ', report)
 
 
+def _share(name: str, group_start: str, points: float) -> float:
+    """The points of the groups of exercise ``name`` whose names start with ``group_start``."""
+    groups = get_exercise(name).groups
+    total = sum(g.weight for g in groups)
+    return points * sum(g.weight for g in groups if g.name.startswith(group_start)) / total
+
+
 def test_missing_validation_loses_only_the_bad_input_group(capsys):
     earned = grade("corr2d", no_validation, points=3)
     report = capsys.readouterr().out
-    assert earned == pytest.approx(2.5)
+    assert earned == pytest.approx(3 - _share("corr2d", "bad input", 3), abs=1e-6)
     assert "[FAIL] bad input raises ValueError" in report
     assert "expected ValueError, but corr2d returned" in report
 
@@ -107,8 +114,8 @@ def test_inputs_are_private_copies_and_changing_one_is_named(capsys):
 
     def right_but_mutating(X, K):
         out = corr2d(X, K)
-        K *= 1.0  # a float kernel is changed in place (its values stay the same)
-        X += 0.0
+        K *= 1  # the kernel is changed in place (its values and dtype stay the same)
+        X += 0
         return out
 
     def clobbers(X, K):
@@ -210,7 +217,7 @@ def _loops_multi(x, w, b=None, *, flip=False, bias_axis=1, channels="sum", short
     out = np.zeros((N, F, Ho, Wo))
     for n in range(N):
         for f in range(F):
-            for c in range(1 if channels == "first" else C):
+            for c in {"first": [0], "last": [C - 1]}.get(channels, range(C)):
                 K = w[f, c][::-1, ::-1] if flip else w[f, c]
                 for i in range(Ho):
                     for j in range(Wo):
@@ -234,6 +241,7 @@ def _loops_multi(x, w, b=None, *, flip=False, bias_axis=1, channels="sum", short
     ({"bias_axis": 3}, "bias_wrong_axis"),
     ({"bias_axis": 0}, "bias_wrong_axis"),
     ({"channels": "first"}, "channels_not_summed"),
+    ({"channels": "last"}, "channels_not_summed"),
     ({"channels": "mean"}, "channels_not_summed"),
     ({"short": True}, "short_output"),
     ({"cf": True}, "weights_cf"),
@@ -249,7 +257,8 @@ def test_planted_conv2d_multi_mistakes_are_diagnosed(options, mistake, capsys):
 
 
 def test_correct_loop_conv2d_multi_passes_everything_but_validation(capsys):
-    assert grade("conv2d_multi", _loops_multi, points=4) == pytest.approx(3)
+    assert grade("conv2d_multi", _loops_multi, points=4) == pytest.approx(
+        4 - _share("conv2d_multi", "bad input", 4), abs=1e-6)
     assert "[FAIL] bad input raises ValueError" in capsys.readouterr().out
 
 
@@ -302,6 +311,63 @@ def test_other_vertical_edge_detectors_are_accepted():
               np.array([[1.0, -1, 0], [1, -1, 0], [1, -1, 0]]),    # a 2-tap difference
               np.array([[0.5, 0, -0.5], [1, 0, -1], [0.5, 0, -0.5]])):
         assert grade("edge_kernel", lambda K=K: K, points=2) == 2
+
+
+def test_corr2d_that_keeps_the_input_dtype_loses_the_dtype_rule(capsys):
+    def keeps_dtype(X, K):
+        X, K = np.asarray(X), np.asarray(K)
+        if X.ndim != 2 or K.ndim != 2 or K.shape[0] > X.shape[0] or K.shape[1] > X.shape[1]:
+            raise ValueError(f"bad shapes X {X.shape}, K {K.shape}")
+        return np.einsum("ijab,ab->ij", np.lib.stride_tricks.sliding_window_view(X, K.shape), K)
+
+    earned = grade("corr2d", keeps_dtype, points=3)
+    report = capsys.readouterr().out
+    # the bad-input points need correct results on valid input, the dtype included
+    lost = _share("corr2d", "dtype rule", 3) + _share("corr2d", "bad input", 3)
+    assert earned == pytest.approx(3 - lost, abs=1e-6), report
+    assert "[FAIL] dtype rule: returns float64" in report
+    assert "inputs as int64" in report and "keeps the integer dtype" in report
+
+
+def test_corr2d_flipped_along_one_axis_is_named(capsys):
+    from autograder.checks.exercises.convolution import FLIPPED_ONE_AXIS
+
+    assert grade("corr2d", lambda X, K: corr2d(X, np.asarray(K)[::-1]), points=3) < 3
+    assert FLIPPED_ONE_AXIS in capsys.readouterr().out
+
+
+def test_conv2d_multi_without_checks_is_caught_where_numpy_broadcasts(capsys):
+    def unchecked(x, w, b=None):
+        x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+        windows = np.lib.stride_tricks.sliding_window_view(x, w.shape[2:], axis=(2, 3))
+        out = np.einsum("nchwij,fcij->nfhw", windows, w)
+        return out if b is None else out + np.asarray(b)[None, :, None, None]
+
+    earned = grade("conv2d_multi", unchecked, points=4)
+    report = capsys.readouterr().out
+    assert earned == pytest.approx(4 - _share("conv2d_multi", "bad input", 4), abs=1e-6), report
+    # einsum raises for the channel counts 3 and 2, but broadcasts a channel axis of 1
+    assert 'case "w has 1 channel, x has 3' in report
+
+
+def test_parameter_counters_must_reject_sizes_that_are_not_integers(capsys):
+    def only_positive(c_in, c_out, kh, kw, bias=True):
+        if min(c_in, c_out, kh, kw) < 1:
+            raise ValueError("sizes must be positive")
+        return c_out * (c_in * kh * kw + int(bias))
+
+    assert grade("conv_params", only_positive, points=1) == pytest.approx(
+        1 - _share("conv_params", "bad input", 1), abs=1e-6)
+    assert "size that is not an integer" in capsys.readouterr().out
+
+
+def test_an_integer_edge_kernel_loses_only_the_dtype_rule(capsys):
+    prewitt = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]])
+    assert grade("edge_kernel", lambda: prewitt.copy(), points=2) == pytest.approx(
+        2 - _share("edge_kernel", "dtype rule", 2), abs=1e-6)
+    assert "returns float64" in capsys.readouterr().out
+    assert grade("edge_kernel", lambda: prewitt.astype(float).tolist(), points=2) < 2
+    assert "numpy array" in capsys.readouterr().out
 
 
 # ----------------------------------------------------------------------------- notebook 02

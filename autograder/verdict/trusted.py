@@ -390,6 +390,18 @@ def grade_notebook(submission_nb: Path, source_nb: Path, limits: sandbox.Limits 
     return verdict
 
 
+def grade_submission(folder: Path, source_dir: Path, limits: sandbox.Limits | None = None,
+                     sandboxed: bool = True) -> list[NotebookVerdict]:
+    """Every notebook of one submission (``folder`` holds the student's notebooks, named as in
+    ``source_dir``), under one time budget for the whole submission."""
+    limits = limits or sandbox.Limits()
+    sources = sorted(Path(source_dir).glob("*.ipynb"))
+    n = sum(len(course_plan(src).answers) for src in sources)
+    deadline = time.monotonic() + limits.submission_seconds(n)
+    return [grade_notebook(Path(folder) / src.name, src, limits, sandboxed=sandboxed,
+                           deadline=deadline) for src in sources]
+
+
 def bwrap_or_plain() -> bool:
     """True if the sandbox is available here (learners' ``check`` runs without it if not)."""
     return shutil.which("bwrap") is not None
