@@ -35,7 +35,7 @@ lab: $(STAMP)
 
 ## Run the whole test suite, notebook execution included
 test: $(STAMP)
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile --durations=15 $(ARGS)
 
 ## Unit tests only (skips the real nbgrader cycle and notebook execution)
 test-fast: $(STAMP)

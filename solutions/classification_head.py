@@ -39,26 +39,29 @@ def _pool_backward_geometry(dout, x, kernel_size, stride, padding, name):
 def relu(x: np.ndarray) -> np.ndarray:
     """Rectified linear unit, elementwise.
 
-    x: any shape. Returns out: same shape, float, out = max(x, 0).
+    x: any shape (an empty array gives an empty result).
+    Returns out: np.ndarray of x's shape; returns float64. out = max(x, 0).
 
     EXAMPLE:
         >>> relu(np.array([-2.0, 0.0, 3.0]))
         array([0., 0., 3.])
     """
-    return np.maximum(as_float(x), 0)
+    return np.maximum(np.asarray(x, dtype=np.float64), 0.0)
 
 
 def flatten(x: np.ndarray) -> np.ndarray:
     """Flatten every example of a batch into one row.
 
-    x: (N, d1, d2, ...), for example (N, C, H, W). Returns out: (N, D), D = d1 * d2 * ...,
-    each row in C order: out[n] = x[n].ravel() (channel by channel, row by row).
+    x: (N, d1, d2, ...), for example (N, C, H, W).
+    Returns out: np.ndarray of shape (N, D), D = d1 * d2 * ...; returns float64. Each row is in
+        C order: out[n] = x[n].ravel() (channel by channel, row by row).
+    Raises ValueError, naming the shape, if x has no batch axis (x.ndim < 2).
 
     EXAMPLE:
         >>> flatten(np.zeros((2, 3, 4, 4))).shape
         (2, 48)
     """
-    x = as_float(x)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim < 2:
         raise ValueError(f"flatten expects a batch x of shape (N, ...), got {x.shape}")
     return x.reshape(x.shape[0], -1)
@@ -67,13 +70,16 @@ def flatten(x: np.ndarray) -> np.ndarray:
 def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Fully connected layer.
 
-    x: (N, D); w: (D, M); b: (M,). Returns scores: (N, M), scores = x @ w + b.
+    x: (N, D); w: (D, M); b: (M,).
+    Returns scores: np.ndarray of shape (N, M); returns float64. scores = x @ w + b.
+    Raises ValueError, naming the shapes, unless x is (N, D), w is (D, M) and b is (M,) exactly
+    (a b of shape (1,) or (1, M) would broadcast, but is an error).
 
     EXAMPLE:
         >>> linear(np.array([[1.0, 2.0]]), np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]), np.zeros(3))
         array([[1., 2., 3.]])
     """
-    x, w, b = as_float(x), as_float(w), as_float(b)
+    x, w, b = (np.asarray(a, dtype=np.float64) for a in (x, w, b))
     if x.ndim != 2 or w.ndim != 2 or b.shape != w.shape[1:] or x.shape[1] != w.shape[0]:
         raise ValueError(f"linear expects x (N, D), w (D, M), b (M,), got x {x.shape}, "
                          f"w {w.shape}, b {b.shape}")
@@ -83,14 +89,16 @@ def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
 def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
     """Softmax along one axis, numerically stable.
 
-    scores: any shape, (N, K) for a batch of logits. Returns p: same shape,
-    p = exp(s - max(s)) / sum(exp(s - max(s))) along ``axis``; every slice sums to 1.
+    scores: any shape, (N, K) for a batch of logits.
+    Returns p: np.ndarray of the shape of scores; returns float64.
+        p = exp(s - max(s)) / sum(exp(s - max(s))) along ``axis``; every slice sums to 1 (a slice
+        of length 1 is exactly 1).
 
     EXAMPLE:
         >>> softmax(np.array([[1000.0, 1000.0]]))
         array([[0.5, 0.5]])
     """
-    scores = as_float(scores)
+    scores = np.asarray(scores, dtype=np.float64)
     shifted = scores - scores.max(axis=axis, keepdims=True)
     e = np.exp(shifted)
     return e / e.sum(axis=axis, keepdims=True)
@@ -100,8 +108,10 @@ def cross_entropy(scores: np.ndarray, y: np.ndarray) -> float:
     """Mean negative log-likelihood of the true classes, computed through log-softmax.
 
     scores: (N, K) logits; y: (N,) integer labels in [0, K).
-    Returns loss: float, loss = -(1/N) sum_n log softmax(scores[n])[y[n]], where
-    log softmax(s)_k = (s_k - max s) - log sum_j exp(s_j - max s).
+    Returns loss: a Python float, loss = -(1/N) sum_n log softmax(scores[n])[y[n]], where
+    log softmax(s)_k = (s_k - max s) - log sum_j exp(s_j - max s). With one class (K = 1) it is 0.
+    Raises ValueError, naming the shapes, if scores is not 2-D, y is not (N,), or a label is not
+    an integer in [0, K).
 
     EXAMPLE:
         >>> cross_entropy(np.zeros((2, 4)), np.array([0, 3]))   # uniform over 4 classes: log 4
@@ -116,8 +126,13 @@ def cross_entropy(scores: np.ndarray, y: np.ndarray) -> float:
 def topk_error(scores: np.ndarray, y: np.ndarray, k: int = 5) -> float:
     """Top-k error: the fraction of examples whose true class is not among the k highest scores.
 
-    scores: (N, K); y: (N,) labels in [0, K); 1 <= k <= K. Returns error: float in [0, 1].
-    Top-1 error is the usual error rate; ImageNet is ranked by top-5 error.
+    scores: (N, K); y: (N,) labels in [0, K); 1 <= k <= K.
+    Returns error: a Python float in [0, 1]. Example n counts as right when fewer than k scores
+    of its row are strictly larger than its true class's score scores[n, y[n]] (so ties never
+    count against the true class). Top-1 error is the usual error rate; ImageNet is ranked by
+    top-5 error.
+    Raises ValueError, naming the shapes, for k outside [1, K] and for bad labels (as
+    cross_entropy).
 
     EXAMPLE:
         >>> topk_error(np.array([[0.1, 0.5, 0.4], [0.7, 0.2, 0.1]]), np.array([2, 0]), k=1)
@@ -126,16 +141,19 @@ def topk_error(scores: np.ndarray, y: np.ndarray, k: int = 5) -> float:
     scores, y = _check_labels(scores, y, "topk_error")
     if isinstance(k, bool) or int(k) != k or not 1 <= k <= scores.shape[1]:
         raise ValueError(f"k must be an integer in [1, {scores.shape[1]}] for scores {scores.shape}, got {k!r}")
-    best = np.argsort(-scores, axis=1, kind="stable")[:, : int(k)]
-    return float(1.0 - (best == y[:, None]).any(axis=1).mean())
+    true = scores[np.arange(len(y)), y]
+    above = (scores > true[:, None]).sum(axis=1)       # scores strictly larger than the true one
+    return float((above >= k).mean())
 
 
 def numerical_gradient(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
     """Centered-difference gradient of a scalar function.
 
     f: takes an array shaped like x, returns a number; x: any shape; h > 0.
-    Returns grad: same shape as x, float64,
+    Returns grad: np.ndarray of x's shape; returns float64.
         grad[i] = (f(x + h e_i) - f(x - h e_i)) / (2h), e_i the unit array at index i.
+    Raises ValueError for h <= 0 and when f returns more than one number. x itself is never
+    changed (work on a copy).
     The error is O(h^2) (a forward difference (f(x + h e_i) - f(x)) / h is only O(h)).
 
     EXAMPLE:
@@ -168,13 +186,15 @@ def relu_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Gradient of relu: dL/dx given dL/dout.
 
     dout: upstream gradient, same shape as x; x: the input of the forward pass.
-    Returns dx: same shape, dx = dout where x > 0, else 0 (also 0 at x == 0, as in PyTorch).
+    Returns dx: np.ndarray of x's shape; returns float64. dx = dout where x > 0, else 0 (also 0
+        at x == 0, as in PyTorch).
+    Raises ValueError, naming both shapes, if dout and x differ in shape (even by broadcasting).
 
     EXAMPLE:
         >>> relu_backward(np.array([5.0, 5.0, 5.0]), np.array([-1.0, 0.0, 2.0]))
         array([0., 0., 5.])
     """
-    dout, x = as_float(dout), as_float(x)
+    dout, x = np.asarray(dout, dtype=np.float64), np.asarray(x, dtype=np.float64)
     if dout.shape != x.shape:
         raise ValueError(f"relu_backward: dout {dout.shape} and x {x.shape} must have the same shape")
     return dout * (x > 0)
@@ -185,14 +205,16 @@ def linear_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray
     """Gradients of scores = x @ w + b.
 
     dout: (N, M) = dL/dscores; x: (N, D); w: (D, M).
-    Returns (dx, dw, db): dx = dout @ w.T (N, D), dw = x.T @ dout (D, M), db = dout.sum(0) (M,).
+    Returns the tuple (dx, dw, db), in this order, of np.ndarrays; returns float64.
+        dx = dout @ w.T (N, D), dw = x.T @ dout (D, M), db = dout.sum(0) (M,).
+    Raises ValueError, naming the shapes, unless dout is (N, M), x is (N, D) and w is (D, M).
 
     EXAMPLE:
         >>> dx, dw, db = linear_backward(np.ones((2, 3)), np.ones((2, 4)), np.ones((4, 3)))
         >>> dx.shape, dw.shape, db
         ((2, 4), (4, 3), array([2., 2., 2.]))
     """
-    dout, x, w = as_float(dout), as_float(x), as_float(w)
+    dout, x, w = (np.asarray(a, dtype=np.float64) for a in (dout, x, w))
     if x.ndim != 2 or w.ndim != 2 or x.shape[1] != w.shape[0] or dout.shape != (x.shape[0], w.shape[1]):
         raise ValueError(f"linear_backward expects dout (N, M), x (N, D), w (D, M), got dout "
                          f"{dout.shape}, x {x.shape}, w {w.shape}")
@@ -203,7 +225,9 @@ def softmax_cross_entropy_backward(scores: np.ndarray, y: np.ndarray) -> np.ndar
     """Gradient of cross_entropy(scores, y) with respect to the scores.
 
     scores: (N, K); y: (N,) labels in [0, K).
-    Returns dscores: (N, K), dscores = (softmax(scores) - onehot(y)) / N.
+    Returns dscores: np.ndarray of shape (N, K); returns float64.
+        dscores = (softmax(scores) - onehot(y)) / N.
+    Raises ValueError, naming the shapes, where cross_entropy does (_check_labels).
 
     EXAMPLE:
         >>> softmax_cross_entropy_backward(np.zeros((1, 2)), np.array([1]))
@@ -221,7 +245,10 @@ def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
     """Gradient of max_pool2d(x, kernel_size, stride, padding) with respect to x.
 
     dout: (N, C, H', W'); x: (N, C, H, W); the arguments of notebook 03's max_pool2d.
-    Returns dx: (N, C, H, W). Each window sends its dout to the one input that was its maximum;
+    Returns dx: np.ndarray of shape (N, C, H, W); returns float64.
+    Raises ValueError, naming the shapes, where max_pool2d does, and if dout is not exactly the
+    pooled shape (N, C, H', W') (_pool_backward_geometry).
+    Each window sends its dout to the one input that was its maximum;
     a tie goes to the first maximum in row-major order (as PyTorch does). Overlapping windows
     that pick the same input add up: dx[n, c, r, s] = sum of dout over the windows whose max is at (r, s).
 
@@ -230,7 +257,7 @@ def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
         array([[[[0., 1.],
                  [0., 0.]]]])
     """
-    dout, x = as_float(dout), as_float(x)
+    dout, x = np.asarray(dout, dtype=np.float64), np.asarray(x, dtype=np.float64)
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_backward_geometry(dout, x, kernel_size, stride, padding,
                                                                    "max_pool2d_backward")
     N, C, H, W = x.shape
@@ -251,15 +278,17 @@ def avg_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
                         padding: int | tuple[int, int] = 0) -> np.ndarray:
     """Gradient of avg_pool2d(x, kernel_size, stride, padding) (zero padding counted).
 
-    dout: (N, C, H', W'); x: (N, C, H, W). Returns dx: (N, C, H, W).
-    Each window spreads dout / (kh * kw) over its kh x kw inputs; overlapping windows add up.
+    dout: (N, C, H', W'); x: (N, C, H, W).
+    Returns dx: np.ndarray of shape (N, C, H, W); returns float64. Each window spreads
+        dout / (kh * kw) over its kh x kw inputs; overlapping windows add up.
+    Raises ValueError, naming the shapes, as max_pool2d_backward does.
 
     EXAMPLE:
         >>> avg_pool2d_backward(np.ones((1, 1, 1, 2)), np.zeros((1, 1, 2, 3)), 2, stride=1)
         array([[[[0.25, 0.5 , 0.25],
                  [0.25, 0.5 , 0.25]]]])
     """
-    dout, x = as_float(dout), as_float(x)
+    dout, x = np.asarray(dout, dtype=np.float64), np.asarray(x, dtype=np.float64)
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_backward_geometry(dout, x, kernel_size, stride, padding,
                                                                    "avg_pool2d_backward")
     N, C, H, W = x.shape
@@ -277,7 +306,9 @@ def conv2d_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray,
     """Gradients of out = conv2d(x, w, b, stride, padding) (notebook 02's cross-correlation).
 
     dout: (N, F, H', W'), H' = (H + 2ph - KH) // sh + 1; x: (N, C, H, W); w: (F, C, KH, KW).
-    Returns (dx, dw, db):
+    Raises ValueError, naming the shapes, if x or w is not 4-D, their channel counts differ, or
+    dout is not exactly (N, F, H', W').
+    Returns the tuple (dx, dw, db), in this order, of np.ndarrays; returns float64.
         db[f] = sum over n, i, j of dout[n, f, i, j]                                  (F,)
         dw[f, c, a, b] = sum over n, i, j of dout[n, f, i, j] * xpad[n, c, i*sh + a, j*sw + b]
         dxpad[n, c, i*sh + a, j*sw + b] += sum over f of dout[n, f, i, j] * w[f, c, a, b],
@@ -290,7 +321,7 @@ def conv2d_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray,
                [2., 4., 2.],
                [1., 2., 1.]])
     """
-    dout, x, w = as_float(dout), as_float(x), as_float(w)
+    dout, x, w = (np.asarray(a, dtype=np.float64) for a in (dout, x, w))
     if x.ndim != 4 or w.ndim != 4 or x.shape[1] != w.shape[1]:
         raise ValueError(f"conv2d_backward expects x (N, C, H, W) and w (F, C, KH, KW) with the "
                          f"same C, got x {x.shape} and w {w.shape}")

@@ -30,8 +30,10 @@ def conv_output_size(n: int, f: int, stride: int = 1, padding: int = 0, strict: 
     """Number of positions of a window along one axis of a convolution or pooling layer.
 
     n: input size; f: filter size; stride: S >= 1; padding: P >= 0 zeros on each side.
-    Returns out = (n - f + 2P) // S + 1 (floored, as PyTorch does).
-    strict=True raises ValueError unless S divides n - f + 2P, the lecture's rule.
+    Returns out: int, out = (n - f + 2P) // S + 1 (floored, as PyTorch does).
+    strict=True raises ValueError unless S divides n - f + 2P, the lecture's rule (S dividing n
+    is not enough: n=8, f=3, S=2 does not tile; n=7, f=3, S=2 does).
+    Always raises ValueError for n, f or S below 1, P below 0, or f larger than n + 2P.
 
     EXAMPLE:
         >>> conv_output_size(7, 3, stride=1, padding=1)     # the lecture: size kept
@@ -57,7 +59,9 @@ def pad2d(x: np.ndarray, padding: int | tuple[int, int]) -> np.ndarray:
     """Zero-pad the spatial axes of a batch of images.
 
     x: (N, C, H, W); padding: P or (ph, pw).
-    Returns xpad: (N, C, H + 2ph, W + 2pw) with x in the middle and zeros around it.
+    Returns xpad: np.ndarray of shape (N, C, H + 2ph, W + 2pw), with x in the middle and zeros
+    around it; keeps float32 and float64, and returns float64 for integer input.
+    Raises ValueError, naming the shape, if x is not 4-D or a padding is negative.
 
     EXAMPLE:
         >>> pad2d(np.ones((1, 1, 1, 2)), (1, 0))[0, 0]
@@ -65,7 +69,7 @@ def pad2d(x: np.ndarray, padding: int | tuple[int, int]) -> np.ndarray:
                [1., 1.],
                [0., 0.]])
     """
-    x = np.asarray(x)
+    x = as_float(x)
     if x.ndim != 4:
         raise ValueError(f"pad2d expects x of shape (N, C, H, W), got {x.shape}")
     ph, pw = pair(padding, "padding")
@@ -79,8 +83,12 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
     """Convolution (cross-correlation) with stride and zero padding, one window at a time.
 
     x: (N, C, H, W); w: (F, C, KH, KW); b: (F,) or None; stride S or (sh, sw); padding P or (ph, pw).
-    Returns out: (N, F, H', W'), float64, H' = (H + 2ph - KH) // sh + 1, W' = (W + 2pw - KW) // sw + 1,
+    Returns out: np.ndarray of shape (N, F, H', W'); returns float64.
+        H' = (H + 2ph - KH) // sh + 1, W' = (W + 2pw - KW) // sw + 1,
         out[n, f, i, j] = sum_{c,a,b} xpad[n, c, i*sh + a, j*sw + b] * w[f, c, a, b] + b[f]
+    Raises ValueError, naming the shapes, if x or w is not 4-D, their channel counts differ
+    (even when one of them is 1), the kernel is larger than the padded images, b is not (F,),
+    a stride is below 1 or a padding below 0 (_conv_geometry does all of it).
 
     EXAMPLE:
         >>> conv2d(np.arange(16.0).reshape(1, 1, 4, 4), np.ones((1, 1, 2, 2)), stride=2)
@@ -105,7 +113,8 @@ def receptive_field(layers: list[tuple[int, int]]) -> int:
     """Side of the input region seen by one unit of the top layer of a stack.
 
     layers: [(k_1, s_1), (k_2, s_2), ...] from the input upwards.
-    Returns r = 1 + sum_l (k_l - 1) * J_l, with J_l the product of the strides below layer l.
+    Returns r: int, r = 1 + sum_l (k_l - 1) * J_l, with J_l the product of the strides below
+    layer l. Raises ValueError, naming the layer, for a kernel or stride below 1.
 
     EXAMPLE:
         >>> receptive_field([(3, 1), (3, 1)])      # two 3x3 convolutions see 5x5
@@ -126,7 +135,8 @@ def im2col(x: np.ndarray, kh: int, kw: int, stride: int | tuple[int, int] = 1,
     """All the windows a convolution reads, one per column (the layout of torch's F.unfold).
 
     x: (N, C, H, W); window kh x kw; stride S or (sh, sw); padding P or (ph, pw).
-    Returns cols: (N, C*kh*kw, H'*W'), H' = (H + 2ph - kh) // sh + 1, W' likewise, with
+    Returns cols: np.ndarray of shape (N, C*kh*kw, H'*W'); keeps float32 and float64, and
+        returns float64 for integer input. H' = (H + 2ph - kh) // sh + 1, W' likewise, and
         cols[n, c*kh*kw + a*kw + b, i*W' + j] = xpad[n, c, i*sh + a, j*sw + b]
 
     EXAMPLE:
@@ -150,7 +160,9 @@ def conv2d_fast(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
     """conv2d as one matrix multiply per image: out[n] = w.reshape(F, -1) @ im2col(x)[n].
 
     x: (N, C, H, W); w: (F, C, KH, KW); b: (F,) or None; stride S or (sh, sw); padding P or (ph, pw).
-    Returns out: (N, F, H', W') in the inputs' float dtype, equal to conv2d(x, w, b, stride, padding).
+    Returns out: np.ndarray of shape (N, F, H', W'), equal to conv2d(x, w, b, stride, padding);
+        keeps float32 and float64, and returns float64 for integer input.
+    Raises ValueError, naming the shapes, where conv2d does (reuse _conv_geometry).
 
     EXAMPLE:
         >>> x, w = np.random.rand(2, 3, 8, 8), np.random.rand(4, 3, 3, 3)

@@ -481,6 +481,91 @@ def test_planted_receptive_field_mistakes_are_diagnosed(student, mistake, capsys
     assert MISTAKES[mistake] in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("tiles", [
+    lambda n, f, stride, padding: n % stride == 0,            # the input, not the span
+    lambda n, f, stride, padding: (n - f) % stride == 0,      # the padding forgotten
+])
+def test_strict_output_size_must_test_the_padded_span(tiles, capsys):
+    def student(n, f, stride=1, padding=0, strict=False):
+        if min(n, f, stride) < 1 or padding < 0 or f > n + 2 * padding:
+            raise ValueError("bad sizes")
+        if strict and not tiles(n, f, stride, padding):
+            raise ValueError("does not tile")
+        return (n - f + 2 * padding) // stride + 1
+
+    assert grade("conv_output_size", student, points=2) < 2
+    assert "does not tile" in capsys.readouterr().out
+
+
+def test_pad2d_with_np_pad_alone_breaks_the_dtype_rule_for_integers(capsys):
+    def student(x, padding):
+        x = np.asarray(x)
+        ph, pw = _pp(padding)
+        if x.ndim != 4 or ph < 0 or pw < 0:
+            raise ValueError(f"bad x {x.shape} or padding {padding}")
+        return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+
+    assert grade("pad2d", student, points=2) < 2
+    report = capsys.readouterr().out
+    assert "[FAIL] dtype rule: keeps float32 and float64" in report
+    assert "inputs as int64" in report and "[pass] random batches, (ph, pw) padding" in report
+
+
+def test_conv2d_fast_in_float64_only_breaks_the_keeps_float32_rule(capsys):
+    def student(x, w, b=None, stride=1, padding=0):
+        return ref_conv2d(x, w, b, stride=stride, padding=padding)  # always float64
+
+    assert grade("conv2d_fast", student, points=3) < 3
+    report = capsys.readouterr().out
+    assert "inputs as float32" in report and "float32 input must stay float32" in report
+
+
+@pytest.mark.parametrize("name", ["conv2d", "conv2d_fast"])
+@pytest.mark.parametrize("mistake", ["rows", "swapped", "last_channel"])
+def test_near_miss_conv2d_mistakes_are_named(name, mistake, capsys):
+    from autograder.checks.exercises.padding import STRIDE_ONE_AXIS, STRIDE_SWAPPED
+
+    def student(x, w, b=None, stride=1, padding=0):
+        sh, sw = _pp(stride)
+        x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+        if mistake == "rows":
+            stride = (sh, 1)
+        elif mistake == "swapped":
+            stride = (sw, sh)
+        else:
+            x, w = x[:, -1:], w[:, -1:]
+        return _student_conv(x, w, b, stride, padding)
+
+    assert grade(name, student, points=4) < 4
+    want = {"rows": STRIDE_ONE_AXIS, "swapped": STRIDE_SWAPPED,
+            "last_channel": MISTAKES["channels_not_summed"]}[mistake]
+    assert want in capsys.readouterr().out
+
+
+def test_unchecked_conv2d_is_caught_where_numpy_broadcasts(capsys):
+    def student(x, w, b=None, stride=1, padding=0):
+        (sh, sw), (ph, pw) = _pp(stride), _pp(padding)
+        if np.ndim(x) != 4 or np.ndim(w) != 4 or min(sh, sw) < 1 or min(ph, pw) < 0 or (
+                np.shape(w)[2] > np.shape(x)[2] + 2 * ph or np.shape(w)[3] > np.shape(x)[3] + 2 * pw):
+            raise ValueError("bad shapes")
+        return _student_conv(x, w, b, stride, padding)  # channels and bias left to broadcasting
+
+    assert grade("conv2d", student, points=4) < 4
+    assert 'case "w has 1 channel, x has 3' in capsys.readouterr().out
+
+
+def test_im2col_flattening_windows_column_by_column_is_named(capsys):
+    from autograder.checks.exercises.padding import IM2COL_COLUMN_MAJOR
+
+    def student(x, kh, kw, stride=1, padding=0):
+        cols = im2col(x, kh, kw, stride, padding)
+        N, CKK, L = cols.shape
+        return cols.reshape(N, -1, kh, kw, L).transpose(0, 1, 3, 2, 4).reshape(N, CKK, L)
+
+    assert grade("im2col", student, points=3) < 3
+    assert IM2COL_COLUMN_MAJOR in capsys.readouterr().out
+
+
 def test_notebook_02_references_get_full_marks():
     for name, fn, points in (("conv_output_size", conv_output_size, 2), ("pad2d", pad2d, 2),
                              ("conv2d", ref_conv2d, 4), ("receptive_field", receptive_field, 1),
@@ -563,6 +648,48 @@ def test_planted_global_pool_mistakes_are_diagnosed(student, mistake, capsys):
     assert MISTAKES[mistake] in capsys.readouterr().out
 
 
+def test_average_pooling_divided_by_kh_squared_is_named(capsys):
+    def student(x, kernel_size, stride=None, padding=0):
+        kh, kw = _pp(kernel_size)
+        return avg_pool2d(x, kernel_size, stride, padding) * kw / kh  # sum / (kh * kh)
+
+    assert grade("avg_pool2d", student, points=3) < 3
+    assert MISTAKES["avg_wrong_count"] in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d"])
+def test_pooling_stride_on_rows_only_is_named(name, capsys):
+    from autograder.checks.exercises.common import STRIDE_ONE_AXIS
+
+    def student(x, kernel_size, stride=None, padding=0):
+        sh = _pp(kernel_size if stride is None else stride)[0]
+        return _student_pool(x, kernel_size, (sh, 1), padding, reduce=name[:3])
+
+    assert grade(name, student, points=4) < 4
+    assert STRIDE_ONE_AXIS in capsys.readouterr().out
+
+
+def test_pooling_that_keeps_float32_breaks_the_float64_rule(capsys):
+    def student(x, kernel_size, stride=None, padding=0):
+        out = max_pool2d(x, kernel_size, stride, padding)
+        return out.astype(x.dtype) if np.asarray(x).dtype.kind == "f" else out
+
+    assert grade("max_pool2d", student, points=4) < 4
+    report = capsys.readouterr().out
+    assert "inputs as float32" in report and "return float64" in report
+
+
+def test_global_pooling_must_reject_five_axes(capsys):
+    def student(x):
+        x = np.asarray(x, dtype=float)
+        if x.ndim < 4:
+            raise ValueError(f"x must be (N, C, H, W), got {x.shape}")
+        return x.mean(axis=(2, 3))
+
+    assert grade("global_avg_pool2d", student, points=1) < 1
+    assert 'case "x is 5-D' in capsys.readouterr().out
+
+
 def test_notebook_03_references_get_full_marks():
     assert grade("max_pool2d", max_pool2d, points=4) == 4
     assert grade("avg_pool2d", avg_pool2d, points=3) == 3
@@ -601,7 +728,8 @@ def test_every_catalogue_mistake_of_notebook_04_loses_points_and_is_named(name):
     for mistake in ex.mistakes:
         report = run(ex, mistake.variant, 1.0)
         assert report.points < 1, f"{name}: {mistake.key} got full marks"
-        assert MISTAKES[mistake.key] in report.text(), report.text()
+        # a key of MISTAKES, or a plain-words description used as it is
+        assert MISTAKES.get(mistake.key, mistake.key) in report.text(), report.text()
 
 
 def _softmax_overflowing(scores, axis=-1):
@@ -637,8 +765,10 @@ def test_planted_head_mistakes_are_diagnosed(name, student, mistake, capsys):
     assert MISTAKES[mistake] in capsys.readouterr().out
 
 
-def _student_max_pool_backward(dout, x, kernel_size, stride=None, padding=0, *, overwrite=False):
-    """Loops, argmax per window; ``overwrite`` writes with = instead of +=."""
+def _student_max_pool_backward(dout, x, kernel_size, stride=None, padding=0, *, overwrite=False,
+                               check_nc=True):
+    """Loops, argmax per window; ``overwrite`` writes with = instead of +=; ``check_nc=False``
+    checks only dout's spatial size, not its batch and channel axes."""
     kh, kw = _pp(kernel_size)
     sh, sw = _pp(kernel_size if stride is None else stride)
     ph, pw = _pp(padding)
@@ -646,7 +776,8 @@ def _student_max_pool_backward(dout, x, kernel_size, stride=None, padding=0, *, 
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
     dxp = np.zeros_like(xp)
     N, C, Ho, Wo = dout.shape
-    if (Ho, Wo) != ((xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1):
+    if (Ho, Wo) != ((xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1) or (
+            check_nc and (N, C) != x.shape[:2]) or ph > kh // 2 or pw > kw // 2:
         raise ValueError("dout shape")
     for n in range(N):
         for c in range(C):
@@ -673,6 +804,15 @@ def test_planted_pool_backward_that_overwrites_is_diagnosed(capsys):
 
 def test_planted_student_pool_backward_without_mistakes_gets_full_marks():
     assert grade("max_pool2d_backward", _student_max_pool_backward, points=3) == 3
+
+
+def test_pool_backward_must_check_dout_where_it_would_broadcast(capsys):
+    def student(dout, x, kernel_size, stride=None, padding=0):
+        return _student_max_pool_backward(dout, x, kernel_size, stride, padding, check_nc=False)
+
+    assert grade("max_pool2d_backward", student, points=3) == pytest.approx(
+        3 - _share("max_pool2d_backward", "bad input", 3), abs=1e-6)
+    assert 'case "dout 1x1x2x2 for x with 2 channels' in capsys.readouterr().out
 
 
 def _student_conv_backward(dout, x, w, stride=1, padding=0, *, mistake=None):

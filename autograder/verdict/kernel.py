@@ -36,14 +36,27 @@ from autograder.verdict.sandbox import stage_student_modules as stage
 
 
 class BoundedKernelClient(AsyncKernelClient):
-    """A kernel client that refuses any single message over ``max_message_bytes``."""
+    """A kernel client that refuses any single message over ``max_message_bytes`` and queues at
+    most ``queued_messages`` unread ones (a kernel that floods its output loses the excess
+    instead of filling the grader's memory)."""
 
-    max_message_bytes = Integer(16 * 1024 * 1024).tag(config=True)
+    max_message_bytes = Integer(8 * 1024 * 1024).tag(config=True)
+    queued_messages = Integer(64).tag(config=True)
 
     def _create_connected_socket(self, channel, identity=None):
-        sock = super()._create_connected_socket(channel, identity)
-        sock.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
-        return sock
+        original = self.context.socket
+
+        def bounded_socket(socket_type, *args, **kwargs):
+            sock = original(socket_type, *args, **kwargs)
+            sock.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+            sock.setsockopt(zmq.RCVHWM, self.queued_messages)
+            return sock
+
+        self.context.socket = bounded_socket  # options set before the socket connects
+        try:
+            return super()._create_connected_socket(channel, identity)
+        finally:
+            del self.context.socket
 
 
 class SandboxedKernelManager(AsyncKernelManager):

@@ -5,7 +5,8 @@ written from the notebook's own docstrings (CORRECT below; an exercise may call 
 e.g. conv2d calls pad2d), put the bug's code into its own answer cell, and run
 ``python -m autograder check <tmp>/<assignment>.ipynb --json --exercise <exercise>``.
 Prints one line per bug: exercise, name, score / max, and whether the feedback matches the bug's
-``named_if`` regex. A bug that keeps full marks is a FALSE PASS.
+``named_if`` regex (passing groups and notes left out, see ``diagnosis``). A bug that keeps full
+marks is a FALSE PASS. A run that hits the sandbox's time limit is retried (a loaded machine).
 
     .venv/bin/python -m tests.heldin.run_wrong                 # every bug
     .venv/bin/python -m tests.heldin.run_wrong --base          # the correct base only
@@ -110,7 +111,7 @@ def conv_output_size(n: int, f: int, stride: int = 1, padding: int = 0, strict: 
 ''',
         "pad2d": '''
 def pad2d(x: np.ndarray, padding: int | tuple[int, int]) -> np.ndarray:
-    x = np.asarray(x)
+    x = as_float(x)
     ph, pw = pair(padding, "padding")
     if x.ndim != 4:
         raise ValueError(f"pad2d expects x of shape (N, C, H, W), got {x.shape}")
@@ -175,7 +176,7 @@ def conv2d_fast(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
 def max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
                padding: int | tuple[int, int] = 0) -> np.ndarray:
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "max_pool2d")
-    x = as_float(x)
+    x = np.asarray(x, dtype=np.float64)
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
     win = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
     win = win[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
@@ -185,7 +186,7 @@ def max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | 
 def avg_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
                padding: int | tuple[int, int] = 0) -> np.ndarray:
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "avg_pool2d")
-    x = as_float(x)
+    x = np.asarray(x, dtype=np.float64)
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     win = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
     win = win[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
@@ -193,7 +194,7 @@ def avg_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | 
 ''',
         "global_avg_pool2d": '''
 def global_avg_pool2d(x: np.ndarray) -> np.ndarray:
-    x = as_float(x)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim != 4:
         raise ValueError(f"global_avg_pool2d expects x of shape (N, C, H, W), got {x.shape}")
     return x.mean(axis=(2, 3))
@@ -389,6 +390,18 @@ def grade(assignment: str, overrides: dict[str, str], exercises: list[str]) -> d
 TIMEOUT = re.compile(r"(ran out of time|sandbox ended before)")
 
 
+def diagnosis(feedback: str) -> str:
+    """The feedback without the lines that say nothing about a failure: passing groups
+    ("[pass] ...") and notes. named_if is matched against what is left, so that a group title
+    such as "[pass] random shapes with bias" cannot name a mistake."""
+    return "\n".join(line for line in feedback.splitlines()
+                     if not line.strip().startswith(("[pass]", "note:")))
+
+
+def is_named(bug: Bug, feedback: str) -> bool:
+    return re.search(bug.named_if, diagnosis(feedback), re.IGNORECASE) is not None
+
+
 def full_marks(entry: dict) -> bool:
     score, max_score = entry.get("score"), entry.get("max_score")
     return score is not None and max_score is not None and abs(score - max_score) < 1e-6
@@ -401,8 +414,7 @@ def run_bug(bug: Bug, tries: int = 3) -> tuple[float | None, float | None, bool,
         if not TIMEOUT.search(entry.get("feedback", "")):
             break
     feedback = entry.get("feedback", "")
-    named = re.search(bug.named_if, feedback, re.IGNORECASE) is not None
-    return entry.get("score"), entry.get("max_score"), named, feedback
+    return entry.get("score"), entry.get("max_score"), is_named(bug, feedback), feedback
 
 
 def run_base() -> int:
@@ -427,7 +439,7 @@ def report(results: list[dict], verbose: bool) -> None:
     for r in results:
         bug = by_key[(r["exercise"], r["name"])]
         full = full_marks(r)
-        named = re.search(bug.named_if, r["feedback"], re.IGNORECASE) is not None
+        named = is_named(bug, r["feedback"])
         false_passes += [bug] if full else []
         named_count += named
         print(f"{bug.exercise:32s} {bug.name:34s} {r['score']}/{r['max_score']} "

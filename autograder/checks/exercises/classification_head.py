@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks.core import Case, Exercise, Group, Mistake, register
-from autograder.checks.exercises.common import as_pair, ref, shape_str
+from autograder.checks.exercises.common import STRIDE_ONE_AXIS, as_pair, ref, shape_str
 from autograder.checks.probes import probe
 
 
@@ -30,6 +30,7 @@ def _relu_random(rng):
     for trial, shape in enumerate([(7,), (3, 4), (2, 3, 5), (2, 3, 4, 4), (1, 2, 3, 2, 2)]):
         x = _with_zeros(rng, shape)
         yield Case(f"random {trial}: x {shape_str(x)} with some exact zeros", (x,))
+    yield Case("an empty x of shape (0, 3): an empty result", (np.zeros((0, 3)),))
 
 
 register(Exercise(
@@ -45,6 +46,7 @@ register(Exercise(
         Mistake("relu_min", lambda x: np.minimum(_f(x), 0)),
         Mistake("relu_leaky", lambda x: np.where(_f(x) > 0, _f(x), 0.01 * _f(x))),
     ],
+    dtype_rule="float64",
 ))
 
 
@@ -76,6 +78,7 @@ register(Exercise(
         Mistake("flatten_transposed", lambda x: _f(x).reshape(len(x), -1).T),
         Mistake("flatten_transposed", lambda x: _f(x).reshape(-1, len(x))),
     ],
+    dtype_rule="float64",
 ))
 
 
@@ -94,7 +97,15 @@ def _linear_bad(rng):
     x = np.ones((2, 3))
     yield Case("w 4x5 does not fit x 2x3", (x, np.ones((4, 5)), np.ones(5)), raises=ValueError)
     yield Case("b (2,) does not fit w 3x5", (x, np.ones((3, 5)), np.ones(2)), raises=ValueError)
+    # x @ w + b would accept these silently (a 1-D x, broadcasting biases, a batch of batches)
     yield Case("x is 1-D: x (3,)", (np.ones(3), np.ones((3, 5)), np.ones(5)), raises=ValueError)
+    yield Case("b (1,) for w 3x5 (it would broadcast)", (x, np.ones((3, 5)), np.ones(1)),
+               raises=ValueError)
+    yield Case("b (1, 5) for w 3x5 (it would broadcast)", (x, np.ones((3, 5)), np.ones((1, 5))),
+               raises=ValueError)
+    yield Case("x is 3-D: x 2x2x3, w 3x5", (np.ones((2, 2, 3)), np.ones((3, 5)), np.ones(5)),
+               raises=ValueError)
+    yield Case("w is 1-D: x 2x3, w (3,), b (1,)", (x, np.ones(3), np.ones(1)), raises=ValueError)
 
 
 register(Exercise(
@@ -113,6 +124,7 @@ register(Exercise(
         Mistake("linear_transposed", lambda x, w, b: (_f(x) @ _f(w) + _f(b)).T),
         Mistake("linear_w_transposed", lambda x, w, b: _f(x) @ _f(w).T + _f(b)),
     ],
+    dtype_rule="float64",
 ))
 
 
@@ -131,7 +143,7 @@ def _softmax_random(rng, huge: bool):
 
 def _softmax_axes(rng):
     for trial, (shape, axis) in enumerate([((4, 3), 0), ((2, 3, 4), 1), ((2, 3, 4), -1),
-                                           ((3, 5), 1), ((5,), 0)]):
+                                           ((3, 5), 1), ((5,), 0), ((3, 1), -1), ((1, 4), 0)]):
         s = rng.standard_normal(shape) * 3
         yield Case(f"axes {trial}: scores {shape_str(s)}, axis={axis}", (s,), {"axis": axis})
 
@@ -177,6 +189,7 @@ register(Exercise(
         Mistake("softmax_axis_ignored", _softmax_last_axis),
         Mistake("softmax_global", _softmax_global),
     ],
+    dtype_rule="float64",
 ))
 
 
@@ -201,6 +214,11 @@ def _labels_bad(rng):
     yield Case("3 labels for 2 rows", (s, np.array([0, 1, 2])), raises=ValueError)
     yield Case("float labels [0.5, 1.0]", (s, np.array([0.5, 1.0])), raises=ValueError)
     yield Case("scores are 1-D", (np.zeros(3), np.array([0])), raises=ValueError)
+    # fancy indexing would broadcast these silently
+    yield Case("1 label for 2 rows: y [1] (it would broadcast)", (s, np.array([1])),
+               raises=ValueError)
+    yield Case("y of shape (2, 1) for 2 rows (it would broadcast)", (s, np.array([[0], [1]])),
+               raises=ValueError)
 
 
 def _log_softmax(s):
@@ -233,7 +251,9 @@ register(Exercise(
         Group("fixed examples from the notebook", 1, _fixed(
             Case("scores [[2, 1, 0], [0, 0, 0]], y [0, 2]",
                  (np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]]), np.array([0, 2]))),
-            Case("uniform scores 4x10: log 10", (np.zeros((4, 10)), np.array([0, 3, 5, 9]))))),
+            Case("uniform scores 4x10: log 10", (np.zeros((4, 10)), np.array([0, 3, 5, 9]))),
+            Case("one class: scores 3x1, y [0, 0, 0], the loss is 0",
+                 (np.array([[2.0], [-1.0], [0.5]]), np.zeros(3, dtype=int))))),
         Group("random batches", 2, _labels_random),
         Group("huge logits (log-softmax, no underflow)", 1, lambda rng: _labels_random(rng, True)),
         Group("bad labels and shapes raise ValueError", 0.5, _labels_bad),
@@ -259,15 +279,58 @@ def _topk_random(rng):
         yield Case(f"random {trial}: scores {shape_str(s)}, k={k}", (s, y), {"k": k})
 
 
+def _topk_ties(rng):
+    """Scores with few distinct values, so the true class often ties at the k-th place."""
+    s = np.array([[1.0, 2.0, 2.0, 0.0], [3.0, 3.0, 3.0, 1.0], [0.0, 0.0, 0.0, 0.0]])
+    for k in (1, 2):
+        yield Case(f"ties: scores {s.tolist()}, y [2, 1, 3], k={k}", (s, np.array([2, 1, 3])),
+                   {"k": k})
+    for trial in range(6):
+        N, K = int(rng.integers(4, 10)), int(rng.integers(3, 8))
+        s = rng.integers(0, 3, size=(N, K)).astype(float)
+        y = rng.integers(0, K, size=N)
+        k = int(rng.integers(1, K))
+        yield Case(f"ties {trial}: scores {shape_str(s)} with values in {{0, 1, 2}}, k={k}", (s, y),
+                   {"k": k})
+
+
 def _topk_bad(rng):
     s, y = np.zeros((2, 4)), np.array([0, 1])
     yield Case("k=5 with 4 classes", (s, y), {"k": 5}, raises=ValueError)
     yield Case("k=0", (s, y), {"k": 0}, raises=ValueError)
     yield Case("label 4 with 4 classes", (s, np.array([0, 4])), {"k": 1}, raises=ValueError)
+    # these would count silently: a negative index wraps around, one label broadcasts
+    yield Case("label -1", (s, np.array([-1, 0])), {"k": 1}, raises=ValueError)
+    yield Case("1 label for 2 rows: y [1] (it would broadcast)", (s, np.array([1])), {"k": 1},
+               raises=ValueError)
 
 
 def _topk_best(scores, k):
     return np.argsort(-_f(scores), axis=1, kind="stable")[:, :k]
+
+
+def _true_scores(s, y):
+    s = _f(s)
+    return s, s[np.arange(len(s)), np.asarray(y)][:, None]
+
+
+TOPK_TIES_AGAINST = ("a score tied with the true class's pushes it out of the top k; the policy "
+                     "is that only strictly larger scores do: the true class is in the top k when "
+                     "fewer than k scores are strictly larger than its own.")
+TOPK_TIES_BY_ORDER = ("ties are broken by the order of the classes (as np.argsort does); the "
+                      "policy ignores the order: the true class is in the top k when fewer than "
+                      "k scores are strictly larger than its own.")
+
+
+def _topk_ties_against(s, y, k=5):
+    s, true = _true_scores(s, y)
+    return float(((s >= true).sum(axis=1) - 1 >= k).mean())
+
+
+def _topk_argsort(s, y, k=5, reverse=False):
+    """Top-k by sorting: ties go to the lower class index (or, reversed, to the higher one)."""
+    best = np.argsort(_f(s), axis=1, kind="stable")[:, ::-1][:, :k] if reverse else _topk_best(s, k)
+    return float(1 - (best == np.asarray(y)[:, None]).any(axis=1).mean())
 
 
 register(Exercise(
@@ -278,8 +341,11 @@ register(Exercise(
                  (np.array([[0.1, 0.5, 0.4, 0.0], [0.7, 0.2, 0.1, 0.0], [0.3, 0.1, 0.2, 0.4]]),
                   np.array([2, 0, 1])), {"k": k}) for k in (1, 2, 4)])),
         Group("random scores and k", 2, _topk_random),
-        Group("k defaults to 5", 0.5, lambda rng: iter([Case(
-            "scores 6x8 without k", (rng.standard_normal((6, 8)), rng.integers(0, 8, size=6)))])),
+        Group("ties: only strictly larger scores push the true class out", 1, _topk_ties),
+        Group("k defaults to 5; one class", 0.5, lambda rng: iter([
+            Case("scores 6x8 without k", (rng.standard_normal((6, 8)), rng.integers(0, 8, size=6))),
+            Case("one class: scores 3x1, k=1, always right",
+                 (np.array([[0.5], [-2.0], [1.0]]), np.zeros(3, dtype=int)), {"k": 1})])),
         Group("bad k and labels raise ValueError", 0.5, _topk_bad),
     ],
     mistakes=[
@@ -289,6 +355,9 @@ register(Exercise(
         Mistake("topk_top1", lambda s, y, k=5: ref("topk_error")(s, y, 1)),
         Mistake("topk_off_by_one", lambda s, y, k=5: float(
             1 - (_topk_best(s, max(k - 1, 1)) == np.asarray(y)[:, None]).any(axis=1).mean())),
+        Mistake(TOPK_TIES_AGAINST, _topk_ties_against),
+        Mistake(TOPK_TIES_BY_ORDER, _topk_argsort),
+        Mistake(TOPK_TIES_BY_ORDER, lambda s, y, k=5: _topk_argsort(s, y, k, reverse=True)),
     ],
 ))
 
@@ -369,6 +438,7 @@ register(Exercise(
         Mistake("numgrad_no_half", _numgrad_no_half),
         Mistake("numgrad_not_restored", _numgrad_not_restored),
     ],
+    dtype_rule="float64",
 ))
 
 
@@ -389,8 +459,12 @@ register(Exercise(
             "dout [[5, 5, 5], [-1, 2, 3]], x [[-1, 0, 2], [4, -4, 1]]",
             (np.array([[5.0, 5.0, 5.0], [-1.0, 2.0, 3.0]]), np.array([[-1.0, 0.0, 2.0], [4.0, -4.0, 1.0]]))))),
         Group("random arrays with exact zeros", 2, _relu_backward_random),
-        Group("bad input raises ValueError", 0.5, _fixed(Case(
-            "dout (2, 3) and x (3, 2)", (np.ones((2, 3)), np.ones((3, 2))), raises=ValueError))),
+        Group("bad input raises ValueError", 0.5, _fixed(
+            Case("dout (2, 3) and x (3, 2)", (np.ones((2, 3)), np.ones((3, 2))), raises=ValueError),
+            # dout * (x > 0) would broadcast these silently
+            Case("dout (1, 4) and x (3, 4)", (np.ones((1, 4)), np.ones((3, 4))), raises=ValueError),
+            Case("dout (3, 4) and x (1, 4)", (np.ones((3, 4)), np.ones((1, 4))), raises=ValueError),
+            Case("dout (4,) and x (3, 4)", (np.ones(4), np.ones((3, 4))), raises=ValueError))),
     ],
     mistakes=[
         Mistake("relu_grad_at_zero", lambda dout, x: _f(dout) * (_f(x) >= 0)),
@@ -398,6 +472,7 @@ register(Exercise(
         Mistake("relu_grad_from_dout", lambda dout, x: ref("relu")(dout)),
         Mistake("relu_grad_x", lambda dout, x: _f(dout) * ref("relu")(x)),
     ],
+    dtype_rule="float64",
 ))
 
 
@@ -444,9 +519,12 @@ register(Exercise(
              np.array([[1.0, 0.0, -1.0], [0.0, 1.0, 2.0]]))))),
         Group("random sizes", 2, lambda rng: _linear_backward_random(rng, square=False)),
         Group("random square sizes (N = D = M)", 1, lambda rng: _linear_backward_random(rng, True)),
-        Group("bad input raises ValueError", 0.5, _fixed(Case(
-            "dout 2x4 for x 2x3 and w 3x5", (np.ones((2, 4)), np.ones((2, 3)), np.ones((3, 5))),
-            raises=ValueError))),
+        Group("bad input raises ValueError", 0.5, _fixed(
+            Case("dout 2x4 for x 2x3 and w 3x5", (np.ones((2, 4)), np.ones((2, 3)), np.ones((3, 5))),
+                 raises=ValueError),
+            # dout @ w.T, x.T @ dout and dout.sum(0) would all compute silently
+            Case("x 2x4 does not fit w 3x5 (dout 2x5)",
+                 (np.ones((2, 5)), np.ones((2, 4)), np.ones((3, 5))), raises=ValueError))),
     ],
     mistakes=[
         Mistake("db_not_summed", _lb_db_not_summed),
@@ -454,6 +532,7 @@ register(Exercise(
         Mistake("dw_transposed", _lb_dw_transposed),
         Mistake("linear_dx_wrong", _lb_dx_wrong),
     ],
+    dtype_rule="float64",
 ))
 
 
@@ -475,9 +554,11 @@ def _sce_no_onehot(scores, y):
 register(Exercise(
     name="softmax_cross_entropy_backward", reference="softmax_cross_entropy_backward", seed=4019,
     groups=[
-        Group("fixed example from the notebook", 1, _fixed(Case(
-            "scores [[2, 1, 0], [0, 0, 0]], y [0, 2]",
-            (np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]]), np.array([0, 2]))))),
+        Group("fixed example from the notebook", 1, _fixed(
+            Case("scores [[2, 1, 0], [0, 0, 0]], y [0, 2]",
+                 (np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]]), np.array([0, 2]))),
+            Case("one class: scores 3x1, y [0, 0, 0], the gradient is 0",
+                 (np.array([[2.0], [-1.0], [0.5]]), np.zeros(3, dtype=int))))),
         Group("random batches", 2, _labels_random),
         Group("huge logits", 1, lambda rng: _labels_random(rng, True)),
         Group("bad labels and shapes raise ValueError", 0.5, _labels_bad),
@@ -487,6 +568,7 @@ register(Exercise(
         Mistake("sce_grad_sign", _sce_sign),
         Mistake("sce_grad_no_onehot", _sce_no_onehot),
     ],
+    dtype_rule="float64",
 ))
 
 
@@ -527,6 +609,13 @@ def _pool_backward_bad(rng):
     yield Case("dout 1x1x3x3 for a pooled shape of 1x1x2x2", (np.zeros((1, 1, 3, 3)), x, 2),
                raises=ValueError)
     yield Case("x is 3-D: x 1x4x4", (np.zeros((1, 2, 2)), np.zeros((1, 4, 4)), 2), raises=ValueError)
+    # these broadcast silently into the windows (+= or np.add.at)
+    yield Case("dout 1x1x1x1 for a pooled shape of 1x1x2x2", (np.ones((1, 1, 1, 1)), x + 1.0, 2),
+               raises=ValueError)
+    yield Case("dout 1x1x2x2 for x with 2 channels, pooled 1x2x2x2",
+               (np.ones((1, 1, 2, 2)), np.arange(32.0).reshape(1, 2, 4, 4), 2), raises=ValueError)
+    yield Case("padding more than half the window: kernel_size=2, padding=2",
+               (np.ones((1, 1, 4, 4)), x, 2), {"padding": 2}, raises=ValueError)
 
 
 def _pool_groups(name: str, x_grid: np.ndarray):
@@ -546,51 +635,60 @@ def _pool_groups(name: str, x_grid: np.ndarray):
     ]
 
 
-def _windows(x, kernel_size, stride, padding, fill):
+def _pool_backward_loops(dout, x, kernel_size, stride=None, padding=0, *, kind: str,
+                         mode: str = "add", steps: str = "both", sides: str = "both",
+                         crop: str = "middle", count=None, fill=None, swap: bool = False):
+    """Max or average pooling's backward pass, written with loops; the keywords plant one
+    mistake each (their defaults give the correct pass).
+
+    mode: "add" (correct), "overwrite" (= instead of +=), "all_ties" and "spread" (max),
+    "no_divide" (average); steps: "rows" or "cols" uses the stride on that axis only (the other
+    steps by 1); sides: "after" pads the bottom and the right only; crop: "corner" cuts dx from
+    the top-left of the padded gradient; count(kh, kw): the average's divisor; fill: the max's
+    padding value; swap: kernel_size, stride and padding read as (w, h).
+    """
     (kh, kw), (ph, pw) = as_pair(kernel_size), as_pair(padding)
     sh, sw = as_pair(kernel_size if stride is None else stride)
-    xpad = np.pad(_f(x), ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
-    Ho, Wo = _pool_out(x, kernel_size, stride, padding)
-    return xpad, (kh, kw), (sh, sw), (ph, pw), Ho, Wo
-
-
-def _max_backward_variant(dout, x, kernel_size, stride=None, padding=0, mode="overwrite"):
-    """Loop version of max-pool backward with one deliberate mistake."""
-    xpad, (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _windows(x, kernel_size, stride, padding, -np.inf)
-    dout = _f(dout)
+    if swap:
+        kh, kw, sh, sw, ph, pw = kw, kh, sw, sh, pw, ph
+    if steps == "rows":
+        sw = 1
+    elif steps == "cols":
+        sh = 1
+    x, dout = _f(x), _f(dout)
+    H, W = x.shape[2:]
+    if fill is None:
+        fill = -np.inf if kind == "max" else 0.0
+    pad_rows, pad_cols = ((ph, ph), (pw, pw)) if sides == "both" else ((0, ph), (0, pw))
+    xpad = np.pad(x, ((0, 0), (0, 0), pad_rows, pad_cols), constant_values=fill)
     dx = np.zeros_like(xpad)
-    N, C = xpad.shape[:2]
-    for n in range(N):
-        for c in range(C):
-            for i in range(Ho):
-                for j in range(Wo):
-                    win = xpad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
-                    target = dx[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
-                    if mode == "overwrite":
-                        a, b = np.unravel_index(np.argmax(win), win.shape)
-                        target[a, b] = dout[n, c, i, j]
-                    elif mode == "all_ties":
-                        target[win == win.max()] += dout[n, c, i, j]
-                    elif mode == "spread":
-                        target += dout[n, c, i, j]
-    H, W = np.shape(x)[2:]
-    return dx[:, :, ph:ph + H, pw:pw + W]
-
-
-def _avg_backward_variant(dout, x, kernel_size, stride=None, padding=0, mode="overwrite"):
-    xpad, (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _windows(x, kernel_size, stride, padding, 0.0)
-    dout = _f(dout)
-    dx = np.zeros_like(xpad)
-    for i in range(Ho):
-        for j in range(Wo):
-            share = dout[:, :, i, j][:, :, None, None]
-            window = (slice(None), slice(None), slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw))
+    divisor = kh * kw if count is None else count(kh, kw)
+    for n, c, i, j in np.ndindex(dout.shape):
+        window = (n, c, slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw))
+        win, target, g = xpad[window], dx[window], dout[n, c, i, j]
+        if win.size == 0:
+            continue
+        if kind == "avg":
+            share = g if mode == "no_divide" else g / divisor
             if mode == "overwrite":
-                dx[window] = share / (kh * kw)
-            else:  # no_divide
-                dx[window] += share
-    H, W = np.shape(x)[2:]
-    return dx[:, :, ph:ph + H, pw:pw + W]
+                target[...] = share
+            else:
+                target += share
+        elif mode == "all_ties":
+            target[win == win.max()] += g
+        elif mode == "spread":
+            target += g
+        else:
+            a, b = np.unravel_index(np.argmax(win), win.shape)
+            target[a, b] = g if mode == "overwrite" else target[a, b] + g
+    r0, c0 = (pad_rows[0], pad_cols[0]) if crop == "middle" else (0, 0)
+    return dx[:, :, r0:r0 + H, c0:c0 + W]
+
+
+def _pool_backward_mistake(kind: str, **planted):
+    def variant(dout, x, kernel_size, stride=None, padding=0):
+        return _pool_backward_loops(dout, x, kernel_size, stride, padding, kind=kind, **planted)
+    return variant
 
 
 def _avg_backward_exclude_pad(dout, x, kernel_size, stride=None, padding=0):
@@ -600,26 +698,44 @@ def _avg_backward_exclude_pad(dout, x, kernel_size, stride=None, padding=0):
     return ref("avg_pool2d_backward")(_f(dout) * kh * kw / counts, x, kernel_size, stride, padding)
 
 
+def _pool_backward_family(kind: str) -> list[Mistake]:
+    """The forward pass's geometry mistakes, made in the backward pass."""
+    return [
+        Mistake(STRIDE_ONE_AXIS, _pool_backward_mistake(kind, steps="rows")),
+        Mistake(STRIDE_ONE_AXIS, _pool_backward_mistake(kind, steps="cols")),
+        Mistake("pool_wh", _pool_backward_mistake(kind, swap=True)),
+        Mistake("pad_one_side", _pool_backward_mistake(kind, sides="after", crop="corner")),
+        Mistake("conv_dx_pad_crop", _pool_backward_mistake(kind, crop="corner")),
+    ]
+
+
 GRID = np.array([[[[1.0, 2.0, 0.0], [4.0, 4.0, 3.0], [0.0, 1.0, 2.0]]]])
 
 register(Exercise(
     name="max_pool2d_backward", reference="max_pool2d_backward", seed=4020,
     groups=_pool_groups("max", GRID),
     mistakes=[
-        Mistake("pool_grad_overwrite", lambda *a, **k: _max_backward_variant(*a, **k, mode="overwrite")),
-        Mistake("pool_grad_all_ties", lambda *a, **k: _max_backward_variant(*a, **k, mode="all_ties")),
-        Mistake("pool_grad_spread", lambda *a, **k: _max_backward_variant(*a, **k, mode="spread")),
+        Mistake("pool_grad_overwrite", _pool_backward_mistake("max", mode="overwrite")),
+        Mistake("pool_grad_all_ties", _pool_backward_mistake("max", mode="all_ties")),
+        Mistake("pool_grad_spread", _pool_backward_mistake("max", mode="spread")),
+        Mistake("max_pad_zero", _pool_backward_mistake("max", fill=0.0)),
+        *_pool_backward_family("max"),
     ],
+    dtype_rule="float64",
 ))
 
 register(Exercise(
     name="avg_pool2d_backward", reference="avg_pool2d_backward", seed=4021,
     groups=_pool_groups("avg", GRID),
     mistakes=[
-        Mistake("pool_grad_overwrite", lambda *a, **k: _avg_backward_variant(*a, **k, mode="overwrite")),
-        Mistake("avg_grad_no_divide", lambda *a, **k: _avg_backward_variant(*a, **k, mode="no_divide")),
+        Mistake("pool_grad_overwrite", _pool_backward_mistake("avg", mode="overwrite")),
+        Mistake("avg_grad_no_divide", _pool_backward_mistake("avg", mode="no_divide")),
         Mistake("avg_exclude_pad", _avg_backward_exclude_pad),
+        Mistake("avg_wrong_count", _pool_backward_mistake("avg", count=lambda kh, kw: kh * kh)),
+        Mistake("avg_wrong_count", _pool_backward_mistake("avg", count=lambda kh, kw: kw * kw)),
+        *_pool_backward_family("avg"),
     ],
+    dtype_rule="float64",
 ))
 
 
@@ -646,6 +762,59 @@ def _conv_backward_bad(rng):
                (np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))), raises=ValueError)
     yield Case("channels differ: x 1x2x4x4, w 1x3x2x2",
                (np.ones((1, 1, 3, 3)), np.ones((1, 2, 4, 4)), np.ones((1, 3, 2, 2))), raises=ValueError)
+    # einsum and += broadcast these silently
+    yield Case("dout 1x1x1x1 where x 3x3 and w 2x2 give 1x1x2x2",
+               (np.ones((1, 1, 1, 1)), np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))), raises=ValueError)
+    yield Case("dout for a batch of 1 where x is a batch of 2: dout 1x1x2x2, x 2x1x3x3",
+               (np.ones((1, 1, 2, 2)), np.ones((2, 1, 3, 3)), np.ones((1, 1, 2, 2))), raises=ValueError)
+    yield Case("dout for 1 filter where w has 2: dout 1x1x2x2, w 2x1x2x2",
+               (np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), np.ones((2, 1, 2, 2))), raises=ValueError)
+
+
+def _conv_backward_loops(dout, x, w, stride=1, padding=0, *, steps: str = "both",
+                         sides: str = "both", crop: str = "middle"):
+    """conv2d_backward with loops over the output positions; the keywords plant one mistake:
+    steps "rows" or "cols" uses the stride on that axis only; sides "after" pads the bottom and
+    the right only; crop "corner" cuts dx from the top-left of the padded gradient."""
+    (sh, sw), (ph, pw) = as_pair(stride), as_pair(padding)
+    if steps == "rows":
+        sw = 1
+    elif steps == "cols":
+        sh = 1
+    x, w, dout = _f(x), _f(w), _f(dout)
+    H, W = x.shape[2:]
+    KH, KW = w.shape[2:]
+    pad_rows, pad_cols = ((ph, ph), (pw, pw)) if sides == "both" else ((0, ph), (0, pw))
+    xpad = np.pad(x, ((0, 0), (0, 0), pad_rows, pad_cols))
+    dxpad, dw = np.zeros_like(xpad), np.zeros_like(w)
+    for i, j in np.ndindex(dout.shape[2:]):
+        rows, cols = slice(i * sh, i * sh + KH), slice(j * sw, j * sw + KW)
+        patch = xpad[:, :, rows, cols]
+        a, b = patch.shape[2:]  # a window running off the edge is cut short
+        d = dout[:, :, i, j]
+        dw[:, :, :a, :b] += np.einsum("nf,ncab->fcab", d, patch)
+        dxpad[:, :, rows, cols] += np.einsum("nf,fcab->ncab", d, w[:, :, :a, :b])
+    r0, c0 = (pad_rows[0], pad_cols[0]) if crop == "middle" else (0, 0)
+    return dxpad[:, :, r0:r0 + H, c0:c0 + W], dw, dout.sum(axis=(0, 2, 3))
+
+
+def _conv_backward_mistake(**planted):
+    def variant(dout, x, w, stride=1, padding=0):
+        return _conv_backward_loops(dout, x, w, stride, padding, **planted)
+    return variant
+
+
+CONV_DX_UNFLIPPED = ("dx pairs dout with the kernel in the wrong direction (as if flipped): the "
+                     "gradient of out[n, f, i, j] goes back to the pixel that w[f, c, a, b] "
+                     "multiplied, dxpad[n, c, i*sh + a, j*sw + b] += dout[n, f, i, j] * "
+                     "w[f, c, a, b]; written as a full correlation of the zero-padded dout, "
+                     "that uses the kernel rotated by 180 degrees, w[:, :, ::-1, ::-1].")
+
+
+def _conv_dx_unflipped(dout, x, w, stride=1, padding=0):
+    dx = ref("conv2d_backward")(dout, x, np.asarray(w)[:, :, ::-1, ::-1], stride=stride,
+                                padding=padding)[0]
+    return (dx, *ref("conv2d_backward")(dout, x, w, stride=stride, padding=padding)[1:])
 
 
 def _cb(name: str):
@@ -680,7 +849,10 @@ register(Exercise(
             Case("x arange(9) 1x1x3x3, w ones 1x1x2x2, dout ones",
                  (np.ones((1, 1, 2, 2)), np.arange(9.0).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2)))),
             Case("x ones 2x1x3x3, w ones 1x1x3x3, padding 1, dout ones",
-                 (np.ones((2, 1, 3, 3)), np.ones((2, 1, 3, 3)), np.ones((1, 1, 3, 3))), {"padding": 1}))),
+                 (np.ones((2, 1, 3, 3)), np.ones((2, 1, 3, 3)), np.ones((1, 1, 3, 3))), {"padding": 1}),
+            Case("x arange(12) 1x1x3x4, w [[1, 2], [3, 4]], dout arange(6) 1x1x2x3",
+                 (np.arange(6.0).reshape(1, 1, 2, 3), np.arange(12.0).reshape(1, 1, 3, 4),
+                  np.array([[[[1.0, 2.0], [3.0, 4.0]]]]))))),
         Group("random shapes, stride 1, no padding", 1, lambda rng: _conv_backward_random(rng, "plain")),
         Group("random strides", 1, lambda rng: _conv_backward_random(rng, "stride")),
         Group("random paddings", 1.5, lambda rng: _conv_backward_random(rng, "padding")),
@@ -688,5 +860,11 @@ register(Exercise(
     ],
     mistakes=[Mistake(key, _cb(key)) for key in (
         "db_not_summed", "db_batch_only", "db_mean", "conv_dx_pad_crop", "conv_dx_pad_kept",
-        "conv_dw_flipped")],
+        "conv_dw_flipped")] + [
+        Mistake(CONV_DX_UNFLIPPED, _conv_dx_unflipped),
+        Mistake(STRIDE_ONE_AXIS, _conv_backward_mistake(steps="rows")),
+        Mistake(STRIDE_ONE_AXIS, _conv_backward_mistake(steps="cols")),
+        Mistake("pad_one_side", _conv_backward_mistake(sides="after", crop="corner")),
+    ],
+    dtype_rule="float64",
 ))

@@ -22,3 +22,10 @@ def shape_str(a: Any) -> str:
 def as_pair(v: Any) -> tuple:
     """An int (or a 0-d value) as (v, v); a pair as a tuple."""
     return (v, v) if np.ndim(v) == 0 else tuple(v)
+
+
+# Plain-words mistakes shared by several exercises (keys that are not in feedback.MISTAKES)
+STRIDE_ONE_AXIS = ("the stride is used on one axis only: rows step by sh and columns by sw, so "
+                   "out[i, j] reads the window at row i * sh and column j * sw.")
+STRIDE_SWAPPED = ("the (sh, sw) stride pair is read as (sw, sh): sh steps the rows (H), sw the "
+                  "columns (W).")

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks.core import Case, Exercise, Group, Mistake, register
-from autograder.checks.exercises.common import as_pair, ref, shape_str
+from autograder.checks.exercises.common import (
+    STRIDE_ONE_AXIS,
+    STRIDE_SWAPPED,
+    as_pair,
+    ref,
+    shape_str,
+)
 
 # ----------------------------------------------------------------------------- conv_output_size
 
@@ -25,13 +31,33 @@ def _size_random(rng):
                    {"stride": s, "padding": p})
 
 
+def _size_strict_ok(rng):
+    # the stride divides n - f + 2P, whatever n % S is: strict mode returns the size
+    yield Case("strict: n=7, f=3, stride 2 tiles ((7 - 3) / 2 = 2), although 7 % 2 = 1", (7, 3),
+               {"stride": 2, "strict": True})
+    yield Case("strict: n=10, f=3, stride 3, padding 1 tiles ((10 - 3 + 2) / 3 = 3), although "
+               "10 % 3 = 1 and (10 - 3) % 3 = 1", (10, 3), {"stride": 3, "padding": 1, "strict": True})
+    yield Case("strict: n=9, f=3, stride 3 tiles", (9, 3), {"stride": 3, "strict": True})
+    yield Case("strict: n=f=5, one position", (5, 5), {"stride": 4, "strict": True})
+
+
 def _size_bad(rng):
     yield Case("strict: 7x7 input, 3x3 filter, stride 3 does not tile", (7, 3),
                {"stride": 3, "strict": True}, raises=ValueError)
+    # n % S == 0 would wrongly accept these: the stride must divide n - f + 2P
+    yield Case("strict: n=8, f=3, stride 2 does not tile ((8 - 3) / 2 = 2.5), although 8 % 2 = 0",
+               (8, 3), {"stride": 2, "strict": True}, raises=ValueError)
+    yield Case("strict: n=9, f=2, stride 3 does not tile, although 9 % 3 = 0", (9, 2),
+               {"stride": 3, "strict": True}, raises=ValueError)
+    yield Case("strict: n=7, f=1, stride 3, padding 1 does not tile ((7 - 1 + 2) / 3), although "
+               "(7 - 1) % 3 = 0", (7, 1), {"stride": 3, "padding": 1, "strict": True},
+               raises=ValueError)
     yield Case("filter larger than the padded input: n=4, f=7, padding=1", (4, 7), {"padding": 1},
                raises=ValueError)
     yield Case("stride 0", (7, 3), {"stride": 0}, raises=ValueError)
     yield Case("negative size n=-5", (-5, 3), {}, raises=ValueError)
+    yield Case("filter size f=0", (7, 0), {}, raises=ValueError)
+    yield Case("negative padding: n=7, f=3, padding=-1", (7, 3), {"padding": -1}, raises=ValueError)
 
 
 register(Exercise(
@@ -42,6 +68,7 @@ register(Exercise(
     groups=[
         Group("the lecture's and ResNet's numbers", 1, _size_fixed),
         Group("random sizes, strides and paddings", 1, _size_random),
+        Group("strict mode where the stride tiles n - f + 2P", 0.5, _size_strict_ok),
         Group("strict mode and bad input raise ValueError", 1, _size_bad),
     ],
     mistakes=[
@@ -74,7 +101,12 @@ def _pad_random(rng, as_tuple: bool):
 
 def _pad_bad(rng):
     yield Case("x is 3-D: x 3x4x4, padding=1", (np.zeros((3, 4, 4)), 1), raises=ValueError)
+    yield Case("x is 2-D: x 4x4, padding=1", (np.zeros((4, 4)), 1), raises=ValueError)
+    yield Case("x is 5-D: x 1x1x2x3x3, padding=1", (np.zeros((1, 1, 2, 3, 3)), 1),
+               raises=ValueError)
     yield Case("negative padding: x 1x1x3x3, padding=-1", (np.zeros((1, 1, 3, 3)), -1),
+               raises=ValueError)
+    yield Case("one negative padding: x 1x1x3x3, padding=(1, -1)", (np.zeros((1, 1, 3, 3)), (1, -1)),
                raises=ValueError)
 
 
@@ -103,9 +135,11 @@ register(Exercise(
     reference="pad2d",
     seed=2021,
     groups=[
-        Group("fixed example from the notebook", 1, lambda rng: iter([
+        Group("fixed examples from the notebook", 1, lambda rng: iter([
             Case("x 1x1x2x2 = [[1, 2], [3, 4]], padding=1",
-                 (np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), 1))])),
+                 (np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), 1)),
+            Case("x 1x1x1x2 = [[1, 2]], padding=(1, 0): rows only",
+                 (np.array([[[[1.0, 2.0]]]]), (1, 0)))])),
         Group("random batches, int padding", 1, lambda rng: _pad_random(rng, as_tuple=False)),
         Group("random batches, (ph, pw) padding", 1, lambda rng: _pad_random(rng, as_tuple=True)),
         Group("bad input raises ValueError", 0.5, _pad_bad),
@@ -116,6 +150,7 @@ register(Exercise(
         Mistake("pad_one_side", _pad_one_side_before),
         Mistake("pad_swapped", _pad_swapped),
     ],
+    dtype_rule="keeps_float",
 ))
 
 
@@ -146,10 +181,23 @@ def _conv_bad(rng):
                (np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 5, 5))), {"padding": 1}, raises=ValueError)
     yield Case("stride 0", (np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 2, 2))), {"stride": 0},
                raises=ValueError)
+    yield Case("x is 3-D: x 3x4x4, w 1x3x2x2", (np.zeros((3, 4, 4)), np.zeros((1, 3, 2, 2))),
+               raises=ValueError)
+    # numpy would broadcast these silently (a channel axis of 1, a bias of one value)
+    yield Case("w has 1 channel, x has 3: x 1x3x5x5, w 2x1x3x3",
+               (np.ones((1, 3, 5, 5)), np.ones((2, 1, 3, 3))), raises=ValueError)
+    yield Case("x has 1 channel, w has 3: x 1x1x5x5, w 2x3x3x3",
+               (np.ones((1, 1, 5, 5)), np.ones((2, 3, 3, 3))), raises=ValueError)
+    yield Case("b (1,) for 2 filters: x 1x3x5x5, w 2x3x3x3",
+               (np.ones((1, 3, 5, 5)), np.ones((2, 3, 3, 3)), np.ones(1)), raises=ValueError)
+    yield Case("negative padding: x 1x1x5x5, w 1x1x3x3, padding=-1",
+               (np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3))), {"padding": -1}, raises=ValueError)
 
 
 VISIBLE_X = np.arange(16.0).reshape(1, 1, 4, 4)
 VISIBLE_W = np.ones((1, 1, 2, 2))
+RECT_X = np.arange(20.0).reshape(1, 1, 4, 5)
+ASYM_W = np.array([[[[1.0, 2.0], [0.0, -1.0]]]])
 
 
 def _conv_fixed(rng):
@@ -157,6 +205,11 @@ def _conv_fixed(rng):
                (VISIBLE_X, VISIBLE_W), {"stride": 2})
     yield Case("x = arange(16) as 1x1x4x4, w = ones 1x1x2x2, stride=2, padding=1",
                (VISIBLE_X, VISIBLE_W), {"stride": 2, "padding": 1})
+    yield Case("x = arange(20) as 1x1x4x5, w = [[1, 2], [0, -1]], b = [0.5], stride=(2, 1), "
+               "padding=(1, 0)", (RECT_X, ASYM_W, np.array([0.5])),
+               {"stride": (2, 1), "padding": (1, 0)})
+
+
 
 
 def _conv_mistakes(name: str) -> list[Mistake]:
@@ -166,9 +219,36 @@ def _conv_mistakes(name: str) -> list[Mistake]:
     def no_stride(x, w, b=None, stride=1, padding=0):
         return reference(x, w, b, stride=1, padding=padding)
 
+    def stride_rows_only(x, w, b=None, stride=1, padding=0):
+        return reference(x, w, b, stride=(as_pair(stride)[0], 1), padding=padding)
+
+    def stride_cols_only(x, w, b=None, stride=1, padding=0):
+        return reference(x, w, b, stride=(1, as_pair(stride)[1]), padding=padding)
+
+    def stride_swapped(x, w, b=None, stride=1, padding=0):
+        return reference(x, w, b, stride=as_pair(stride)[::-1], padding=padding)
+
+    def padding_swapped(x, w, b=None, stride=1, padding=0):
+        return reference(x, w, b, stride=stride, padding=as_pair(padding)[::-1])
+
     def pad_one_side(x, w, b=None, stride=1, padding=0):
         ph, pw = as_pair(padding)
         return reference(np.pad(np.asarray(x), ((0, 0), (0, 0), (ph, 0), (pw, 0))), w, b, stride=stride)
+
+    def pad_one_side_after(x, w, b=None, stride=1, padding=0):
+        ph, pw = as_pair(padding)
+        return reference(np.pad(np.asarray(x), ((0, 0), (0, 0), (0, ph), (0, pw))), w, b, stride=stride)
+
+    def first_channel(x, w, b=None, stride=1, padding=0):
+        return reference(np.asarray(x)[:, :1], np.asarray(w)[:, :1], b, stride=stride,
+                         padding=padding)
+
+    def last_channel(x, w, b=None, stride=1, padding=0):
+        return reference(np.asarray(x)[:, -1:], np.asarray(w)[:, -1:], b, stride=stride,
+                         padding=padding)
+
+    def transposed(x, w, b=None, stride=1, padding=0):
+        return reference(x, np.swapaxes(w, 2, 3), b, stride=stride, padding=padding)
 
     def short(x, w, b=None, stride=1, padding=0):
         return reference(x, w, b, stride=stride, padding=padding)[..., :-1, :-1]
@@ -180,8 +260,13 @@ def _conv_mistakes(name: str) -> list[Mistake]:
         return reference(x, w, None, stride=stride, padding=padding)
 
     return [Mistake("stride_ignored", no_stride),
-            Mistake("pad_one_side", pad_one_side), Mistake("short_output", short),
-            Mistake("flipped_kernel", flipped), Mistake("missing_bias", no_bias)]
+            Mistake(STRIDE_ONE_AXIS, stride_rows_only), Mistake(STRIDE_ONE_AXIS, stride_cols_only),
+            Mistake(STRIDE_SWAPPED, stride_swapped), Mistake("pad_swapped", padding_swapped),
+            Mistake("pad_one_side", pad_one_side), Mistake("pad_one_side", pad_one_side_after),
+            Mistake("short_output", short), Mistake("flipped_kernel", flipped),
+            Mistake("transposed_kernel", transposed), Mistake("missing_bias", no_bias),
+            Mistake("channels_not_summed", first_channel),
+            Mistake("channels_not_summed", last_channel)]
 
 
 def _im2col_order_conv(x, w, b=None, stride=1, padding=0):
@@ -206,6 +291,7 @@ for _name, _seed in (("conv2d", 2022), ("conv2d_fast", 2023)):
         ],
         mistakes=_conv_mistakes(_name) + (
             [Mistake("im2col_order", _im2col_order_conv)] if _name == "conv2d_fast" else []),
+        dtype_rule="float64" if _name == "conv2d" else "keeps_float",
     ))
 
 
@@ -270,6 +356,17 @@ def _im2col_random(rng):
                    f"padding={padding}", (x, kh, kw), {"stride": stride, "padding": padding})
 
 
+def _im2col_column_major(x, kh, kw, stride=1, padding=0):
+    cols = ref("im2col")(x, kh, kw, stride=stride, padding=padding)
+    N, CKK, L = cols.shape
+    C = CKK // (kh * kw)
+    return cols.reshape(N, C, kh, kw, L).transpose(0, 1, 3, 2, 4).reshape(N, CKK, L)
+
+
+IM2COL_COLUMN_MAJOR = ("each window is flattened column by column, (c, b, a); flatten it row by "
+                       "row, (c, a, b), the order of w.reshape(F, -1): row c*kh*kw + a*kw + b.")
+
+
 def _im2col_ordered_khkwc(x, kh, kw, stride=1, padding=0):
     cols = ref("im2col")(x, kh, kw, stride=stride, padding=padding)
     N, CKK, L = cols.shape
@@ -282,8 +379,10 @@ register(Exercise(
     reference="im2col",
     seed=2025,
     groups=[
-        Group("fixed example from the notebook", 1, lambda rng: iter([
-            Case("x = arange(18) as 1x2x3x3, kh = kw = 2", (np.arange(18.0).reshape(1, 2, 3, 3), 2, 2))
+        Group("fixed examples from the notebook", 1, lambda rng: iter([
+            Case("x = arange(18) as 1x2x3x3, kh = kw = 2", (np.arange(18.0).reshape(1, 2, 3, 3), 2, 2)),
+            Case("x = arange(12) as 1x1x3x4, kh = 2, kw = 3 (non-square window)",
+                 (np.arange(12.0).reshape(1, 1, 3, 4), 2, 3)),
         ])),
         Group("random shapes, strides and paddings", 2, _im2col_random),
     ],
@@ -291,10 +390,21 @@ register(Exercise(
         Mistake("im2col_order", _im2col_ordered_khkwc),
         Mistake("im2col_transposed", lambda x, kh, kw, stride=1, padding=0: np.swapaxes(
             ref("im2col")(x, kh, kw, stride=stride, padding=padding), 1, 2)),
+        Mistake(IM2COL_COLUMN_MAJOR, _im2col_column_major),
         Mistake("stride_ignored", lambda x, kh, kw, stride=1, padding=0:
                 ref("im2col")(x, kh, kw, stride=1, padding=padding)),
+        Mistake(STRIDE_ONE_AXIS, lambda x, kh, kw, stride=1, padding=0:
+                ref("im2col")(x, kh, kw, stride=(as_pair(stride)[0], 1), padding=padding)),
+        Mistake(STRIDE_ONE_AXIS, lambda x, kh, kw, stride=1, padding=0:
+                ref("im2col")(x, kh, kw, stride=(1, as_pair(stride)[1]), padding=padding)),
+        Mistake(STRIDE_SWAPPED, lambda x, kh, kw, stride=1, padding=0:
+                ref("im2col")(x, kh, kw, stride=as_pair(stride)[::-1], padding=padding)),
         Mistake("pad_one_side", lambda x, kh, kw, stride=1, padding=0: ref("im2col")(
             np.pad(np.asarray(x), ((0, 0), (0, 0), (padding, 0), (padding, 0))), kh, kw,
             stride=stride)),
+        Mistake("pad_one_side", lambda x, kh, kw, stride=1, padding=0: ref("im2col")(
+            np.pad(np.asarray(x), ((0, 0), (0, 0), (0, padding), (0, padding))), kh, kw,
+            stride=stride)),
     ],
+    dtype_rule="keeps_float",
 ))

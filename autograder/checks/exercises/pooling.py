@@ -5,15 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks.core import Case, Exercise, Group, Mistake, register
-from autograder.checks.exercises.common import as_pair, ref, shape_str
+from autograder.checks.exercises.common import STRIDE_ONE_AXIS, as_pair, ref, shape_str
 
 GRID = np.arange(16.0).reshape(1, 1, 4, 4)
+
+
+RECT = np.arange(12.0).reshape(1, 1, 3, 4)
 
 
 def _pool_fixed(rng):
     yield Case("4x4 grid, kernel_size=2", (GRID, 2))
     yield Case("4x4 grid, kernel_size=3, stride=1 (overlapping)", (GRID, 3), {"stride": 1})
     yield Case("4x4 grid, kernel_size=(2, 1)", (GRID, (2, 1)))
+    yield Case("3x4 grid arange(12), kernel_size=2, stride=(1, 2)", (RECT, 2), {"stride": (1, 2)})
+    yield Case("3x4 grid arange(12), kernel_size=(1, 2)", (RECT, (1, 2)))
+    yield Case("window as large as the input: 3x4 grid, kernel_size=(3, 4)", (RECT, (3, 4)))
 
 
 def _pool_random(rng, kind: str):
@@ -40,9 +46,18 @@ def _pool_random(rng, kind: str):
 def _pool_bad(rng):
     yield Case("window larger than the input: x 1x1x3x3, kernel_size=4", (np.zeros((1, 1, 3, 3)), 4),
                raises=ValueError)
+    yield Case("window wider than the input: x 1x1x4x4, kernel_size=(2, 5)",
+               (np.zeros((1, 1, 4, 4)), (2, 5)), raises=ValueError)
     yield Case("padding more than half the window: kernel_size=2, padding=2",
                (np.zeros((1, 1, 6, 6)), 2), {"padding": 2}, raises=ValueError)
+    yield Case("padding more than half the window on one axis: kernel_size=(4, 2), padding=(1, 2)",
+               (np.zeros((1, 1, 6, 6)), (4, 2)), {"padding": (1, 2)}, raises=ValueError)
+    yield Case("negative padding: kernel_size=2, padding=-1", (np.zeros((1, 1, 4, 4)), 2),
+               {"padding": -1}, raises=ValueError)
+    yield Case("stride 0: kernel_size=2, stride=0", (np.zeros((1, 1, 4, 4)), 2), {"stride": 0},
+               raises=ValueError)
     yield Case("x is 3-D: x 1x4x4", (np.zeros((1, 4, 4)), 2), raises=ValueError)
+    yield Case("x is 5-D: x 1x1x2x4x4", (np.zeros((1, 1, 2, 4, 4)), 2), raises=ValueError)
 
 
 def _groups():
@@ -78,9 +93,33 @@ def _common_mistakes(name: str) -> list[Mistake]:
         s = None if stride is None else as_pair(stride)[::-1]
         return reference(x, (kw, kh), s, as_pair(padding)[::-1])
 
+    def stride_rows_only(x, kernel_size, stride=None, padding=0):
+        return reference(x, kernel_size, (as_pair(kernel_size if stride is None else stride)[0], 1),
+                         padding)
+
+    def stride_cols_only(x, kernel_size, stride=None, padding=0):
+        return reference(x, kernel_size, (1, as_pair(kernel_size if stride is None else stride)[1]),
+                         padding)
+
     return [Mistake("pool_across_channels", across_channels),
             Mistake("pool_across_channels", across_channels_one),
-            Mistake("stride_ignored", stride_one), Mistake("pool_wh", wh)]
+            Mistake("stride_ignored", stride_one), Mistake("pool_wh", wh),
+            Mistake(STRIDE_ONE_AXIS, stride_rows_only), Mistake(STRIDE_ONE_AXIS, stride_cols_only),
+            Mistake("pad_one_side", _pad_one_side(name, before=True)),
+            Mistake("pad_one_side", _pad_one_side(name, before=False))]
+
+
+
+
+def _pad_one_side(name: str, before: bool):
+    """The padding (-inf for max, 0 for average) on one side only, top-left or bottom-right."""
+    def variant(x, kernel_size, stride=None, padding=0):
+        ph, pw = as_pair(padding)
+        fill = -np.inf if name.startswith("max") else 0.0
+        sides = ((ph, 0), (pw, 0)) if before else ((0, ph), (0, pw))
+        xp = np.pad(np.asarray(x, dtype=float), ((0, 0), (0, 0), *sides), constant_values=fill)
+        return ref(name)(xp, kernel_size, kernel_size if stride is None else stride, 0)
+    return variant
 
 
 def _max_pad_zero(x, kernel_size, stride=None, padding=0):
@@ -105,9 +144,19 @@ def _avg_divide_by_k_plus(x, kernel_size, stride=None, padding=0):
     return ref("avg_pool2d")(x, kernel_size, stride, padding) * kh * kw / (kh + kw)
 
 
+def _avg_divide_by_square(axis: int):
+    """The mean divided by kh * kh (axis 0) or kw * kw (axis 1) instead of kh * kw."""
+    def variant(x, kernel_size, stride=None, padding=0):
+        kh, kw = as_pair(kernel_size)
+        side = (kh, kw)[axis]
+        return ref("avg_pool2d")(x, kernel_size, stride, padding) * kh * kw / (side * side)
+    return variant
+
+
 register(Exercise(
     name="max_pool2d", reference="max_pool2d", seed=2030, groups=_groups(),
     mistakes=_common_mistakes("max_pool2d") + [Mistake("max_pad_zero", _max_pad_zero)],
+    dtype_rule="float64",
 ))
 
 register(Exercise(
@@ -116,7 +165,10 @@ register(Exercise(
         Mistake("avg_exclude_pad", _avg_exclude_pad),
         Mistake("avg_wrong_count", _avg_divide_by_kh),
         Mistake("avg_wrong_count", _avg_divide_by_k_plus),
+        Mistake("avg_wrong_count", _avg_divide_by_square(0)),
+        Mistake("avg_wrong_count", _avg_divide_by_square(1)),
     ],
+    dtype_rule="float64",
 ))
 
 
@@ -135,12 +187,18 @@ register(Exercise(
             Case("x 1x2x2x2 = arange(8)", (np.arange(8.0).reshape(1, 2, 2, 2),))])),
         Group("random batches", 2, _gap_random),
         Group("bad input raises ValueError", 0.5, lambda rng: iter([
-            Case("x is 3-D: x 2x3x3", (np.zeros((2, 3, 3)),), raises=ValueError)])),
+            Case("x is 3-D: x 2x3x3", (np.zeros((2, 3, 3)),), raises=ValueError),
+            # x.mean(axis=(2, 3)) would accept these silently
+            Case("x is 5-D: x 1x2x3x3x3", (np.zeros((1, 2, 3, 3, 3)),), raises=ValueError),
+        ])),
     ],
     mistakes=[
         Mistake("gap_keepdims", lambda x: np.asarray(x, dtype=float).mean(axis=(2, 3), keepdims=True)),
         Mistake("gap_all_axes", lambda x: np.asarray(x, dtype=float).mean(axis=(1, 2, 3))),
         Mistake("gap_wrong_axes", lambda x: np.asarray(x, dtype=float).mean(axis=(1, 2))),
         Mistake("gap_wrong_axes", lambda x: np.asarray(x, dtype=float).mean(axis=(1, 3))),
+        Mistake("the values are summed, not averaged: divide by H * W (or use .mean)",
+                lambda x: np.asarray(x, dtype=float).sum(axis=(2, 3))),
     ],
+    dtype_rule="float64",
 ))
