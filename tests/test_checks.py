@@ -722,14 +722,43 @@ def test_notebook_04_references_get_full_marks():
         assert grade(name, getattr(solutions, name), points=2) == 2, name
 
 
-@pytest.mark.parametrize("name", NB04)
-def test_every_catalogue_mistake_of_notebook_04_loses_points_and_is_named(name):
+ALL_EXERCISES = ["corr2d", "conv2d_multi", "conv_params", "fc_params", "locally_connected_params",
+                 "edge_kernel", "conv_output_size", "pad2d", "conv2d", "receptive_field", "im2col",
+                 "conv2d_fast", "max_pool2d", "avg_pool2d", "global_avg_pool2d", *NB04]
+
+
+@pytest.mark.parametrize("name", ALL_EXERCISES)
+def test_every_catalogue_mistake_loses_points_and_is_named(name):
     ex = get_exercise(name)
     for mistake in ex.mistakes:
-        report = run(ex, mistake.variant, 1.0)
+        with np.errstate(all="ignore"):
+            report = run(ex, mistake.variant, 1.0)
         assert report.points < 1, f"{name}: {mistake.key} got full marks"
         # a key of MISTAKES, or a plain-words description used as it is
         assert MISTAKES.get(mistake.key, mistake.key) in report.text(), report.text()
+
+
+KEEPS_FLOAT = "keeps float32 and float64, and returns float64 for integer input"
+# results that are not float arrays: the docstring names their type instead
+RETURN_TYPES = {"conv_params": "int", "fc_params": "int", "locally_connected_params": "int",
+                "conv_output_size": "int", "receptive_field": "int",
+                "cross_entropy": "a Python float", "topk_error": "a Python float"}
+
+
+@pytest.mark.parametrize("name", ALL_EXERCISES)
+def test_the_docstring_states_the_dtype_rule_that_is_checked(name):
+    ex = get_exercise(name)
+    doc = " ".join(ex.reference_fn().__doc__.split())
+    keeps = KEEPS_FLOAT in doc
+    plain = "returns float64" in doc.replace(KEEPS_FLOAT, "")
+    if name in RETURN_TYPES:
+        assert ex.dtype_rule is None and not keeps and not plain
+        assert re.search(r"Returns \w+: " + RETURN_TYPES[name], doc), doc
+        return
+    rule = ex.dtype_rule or ("float64" if name == "edge_kernel" else None)  # its own check
+    assert rule in ("float64", "keeps_float"), f"{name} returns a float array but has no rule"
+    assert (keeps, plain) == ((True, False) if rule == "keeps_float" else (False, True)), doc
+    assert "np.ndarray" in doc, f"{name}: the docstring must say it returns a numpy array"
 
 
 def _softmax_overflowing(scores, axis=-1):
@@ -833,7 +862,8 @@ def _student_conv_backward(dout, x, w, stride=1, padding=0, *, mistake=None):
                 for j in range(Wo):
                     rows, cols = slice(i * sh, i * sh + KH), slice(j * sw, j * sw + KW)
                     dw[f] += dout[n, f, i, j] * xp[n, :, rows, cols]
-                    dxp[n, :, rows, cols] += dout[n, f, i, j] * w[f]
+                    kernel = w[f][:, ::-1, ::-1] if mistake == "dx_flipped" else w[f]
+                    dxp[n, :, rows, cols] += dout[n, f, i, j] * kernel
     db = dout.sum(axis=(0, 2, 3))
     if mistake == "db_not_summed":
         db = dout.sum(axis=0)  # summed over the batch only: (F, H', W')
@@ -844,19 +874,90 @@ def _student_conv_backward(dout, x, w, stride=1, padding=0, *, mistake=None):
 
 
 @pytest.mark.parametrize("mistake, key", [("db_not_summed", "db_batch_only"),
-                                          ("conv_dx_pad_crop", "conv_dx_pad_crop")])
+                                          ("conv_dx_pad_crop", "conv_dx_pad_crop"),
+                                          ("dx_flipped", "CONV_DX_UNFLIPPED")])
 def test_planted_conv_backward_mistakes_are_diagnosed(mistake, key, capsys):
+    from autograder.checks.exercises import classification_head
+
     def student(dout, x, w, stride=1, padding=0):
         return _student_conv_backward(dout, x, w, stride, padding, mistake=mistake)
 
     assert grade("conv2d_backward", student, points=4) < 4
     out = capsys.readouterr().out
-    assert MISTAKES[key] in out
+    assert MISTAKES.get(key, getattr(classification_head, key, key)) in out
     assert (", db:" in out) == (mistake == "db_not_summed"), "the report names the failing part"
 
 
 def test_planted_student_conv_backward_without_mistakes_gets_full_marks():
     assert grade("conv2d_backward", _student_conv_backward, points=4) == 4
+
+
+def test_topk_error_by_argsort_loses_the_ties_group_and_is_named(capsys):
+    from autograder.checks.exercises.classification_head import TOPK_TIES_BY_ORDER
+
+    def student(scores, y, k=5):
+        scores, y = np.asarray(scores, dtype=float), np.asarray(y)
+        if scores.ndim != 2 or y.shape != (len(scores),) or y.dtype.kind not in "iu" or (
+                y.size and (y.min() < 0 or y.max() >= scores.shape[1])) or not (
+                1 <= k <= scores.shape[1]):
+            raise ValueError("bad input")
+        best = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        return float(1 - (best == y[:, None]).any(axis=1).mean())
+
+    assert grade("topk_error", student, points=2) < 2
+    out = capsys.readouterr().out
+    assert "[pass] random scores and k" in out and "[FAIL] ties" in out
+    assert TOPK_TIES_BY_ORDER in out
+
+
+def _linear_without_bias_check(x, w, b):
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    if x.ndim != 2 or w.ndim != 2 or x.shape[1] != w.shape[0]:
+        raise ValueError(f"x {x.shape} does not fit w {w.shape}")
+    return x @ w + b
+
+
+def _relu_backward_without_check(dout, x):
+    return np.asarray(dout, dtype=float) * (np.asarray(x) > 0)
+
+
+@pytest.mark.parametrize("name, student, case", [
+    ("linear", _linear_without_bias_check, "b (1,) for w 3x5"),
+    ("relu_backward", _relu_backward_without_check, "dout (1, 4) and x (3, 4)"),
+])
+def test_missing_shape_checks_are_caught_where_numpy_broadcasts(name, student, case, capsys):
+    assert grade(name, student, points=2) == pytest.approx(
+        2 - _share(name, "bad input", 2), abs=1e-6)
+    assert f'case "{case}' in capsys.readouterr().out
+
+
+def test_softmax_ce_backward_must_reject_one_label_for_a_batch(capsys):
+    def student(scores, y):
+        s, y = np.asarray(scores, dtype=float), np.asarray(y)
+        if s.ndim != 2 or y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= s.shape[1] or (
+                len(y) > len(s)):
+            raise ValueError("bad labels")
+        p = softmax(s, axis=1)
+        p[np.arange(len(s)), y] -= 1.0
+        return p / len(s)
+
+    assert grade("softmax_cross_entropy_backward", student, points=2) < 2
+    assert 'case "1 label for 2 rows' in capsys.readouterr().out
+
+
+def test_average_pool_backward_divided_by_kh_squared_is_named(capsys):
+    def student(dout, x, kernel_size, stride=None, padding=0):
+        kh, kw = _pp(kernel_size)
+        return avg_pool2d_backward(dout, x, kernel_size, stride, padding) * kw / kh
+
+    assert grade("avg_pool2d_backward", student, points=2) < 2
+    assert MISTAKES["avg_wrong_count"] in capsys.readouterr().out
+
+
+def test_a_layer_that_keeps_float32_breaks_the_float64_rule(capsys):
+    assert grade("relu", lambda x: np.maximum(x, 0.0), points=1) < 1
+    out = capsys.readouterr().out
+    assert "[FAIL] dtype rule: returns float64" in out and "float32" in out
 
 
 def test_linear_backward_db_not_summed_is_diagnosed(capsys):

@@ -497,3 +497,22 @@ def test_a_notebook_at_the_size_limit_is_still_read(tmp_path):
     path = tmp_path / NB
     path.write_bytes(GOOD + b" " * (MAX_NOTEBOOK_BYTES - len(GOOD)))
     assert check_notebook_file(path) is None
+
+
+def test_deep_folders_in_a_zip_are_never_created(tmp_path):
+    # a small zip of deep folder entries would otherwise create tens of thousands of folders
+    from autograder.batch.intake import MAX_ZIP_DEPTH, unpack
+
+    archive = tmp_path / "deep.zip"
+    nb = (ROOT / "notebooks" / "01_convolution" / "01_convolution.ipynb").read_bytes()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for i in range(50):
+            zf.writestr(f"d{i:05d}/" + "a/" * 200, b"")
+        zf.writestr("deep/" + "b/" * 10 + "x.ipynb", nb)
+        zf.writestr("alice/01_convolution/01_convolution.ipynb", nb)
+    (tmp_path / "work").mkdir()
+    folder, problems = unpack(archive, tmp_path / "work", ROOT)
+    made = [p for p in (tmp_path / "work").rglob("*") if p.is_dir()]
+    assert len(made) <= 10, len(made)
+    assert (folder / "alice" / "01_convolution" / "01_convolution.ipynb").is_file()
+    assert any("folders deep" in p.message for p in problems) and MAX_ZIP_DEPTH == 4

@@ -377,3 +377,11 @@ def test_sanitiser_is_added_when_the_config_lacks_it(course, capsys):
     assert "sanitized-markdown" in page.read_text()
     assert "sanitiser let through" not in capsys.readouterr().err
     assert_safe(page.read_text())
+
+
+def test_a_huge_fragment_is_escaped_not_cleaned_tag_by_tag():
+    from autograder.batch import feedback_html
+
+    out = feedback_html.clean_html("<b>" * 100_000 + "<script>alert(1)</script>")
+    assert out.startswith("<pre>&lt;b&gt;") and "<script>" not in out
+    assert "more characters not shown" in out

@@ -402,3 +402,28 @@ except OSError:
 def test_an_exercise_cannot_kill_trace_or_forge_its_siblings(tmp_path):
     got = scores(submission(tmp_path, {"corr2d": SIBLING_ATTACK + STUB}))
     assert got == dict(FULL, corr2d=0.0)
+
+
+def test_the_sandbox_tmp_is_bounded_in_memory(tmp_path):
+    # /tmp is a tmpfs: unbounded, a submission could fill the grader's RAM through it
+    code = ("import os\nwritten = 0\ntry:\n"
+            "    with open('/tmp/fill', 'wb') as fh:\n"
+            "        for _ in range(1024):\n"
+            "            fh.write(b'x' * 2**20)\n"
+            "            written += 1\n"
+            "except OSError as exc:\n    print('stopped', written, exc.errno)\n")
+    work = tmp_path / "w"
+    work.mkdir()
+    outcome = sandbox.run([sys.executable, "-c", code], work, limits=FAST)
+    assert "stopped" in outcome.stdout, outcome.stdout + outcome.stderr
+    assert int(outcome.stdout.split()[1]) <= 512
+
+
+def test_widget_messages_are_not_kept_by_the_grader():
+    from autograder.batch.plugins import BoundedExecute
+
+    client = BoundedExecute()
+    msg = {"content": {"comm_id": "x", "data": {"state": {"v": "x" * 10_000_000}}},
+           "header": {"msg_type": "comm_open"}, "parent_header": {}, "msg_type": "comm_open"}
+    client.handle_comm_msg([], msg, 0)
+    assert not client.widget_state

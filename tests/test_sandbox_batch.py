@@ -17,6 +17,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -246,6 +247,7 @@ def batch(tmp_path_factory):
     assert len(expected) == 30  # graded; 8 more inputs are refused
 
     shadow_mode = os.stat("/etc/shadow").st_mode if os.path.exists("/etc/shadow") else None
+    boxes_before = set(Path(tempfile.gettempdir()).glob("kernel-box-*"))
     start = time.monotonic()
     proc = _grade(course, subs, "--jobs", "2", "--csv", str(tmp_path / "grades.csv"),
                   timeout=1800)
@@ -259,7 +261,8 @@ def batch(tmp_path_factory):
                 for p in (course / "verdicts").glob(f"*/{A}.json")}
     print(f"\nbatch of {len(expected) + 8} inputs graded in {seconds:.0f} s; grader peak "
           f"{max(v.get('grader_peak_mb', 0) for v in verdicts.values()):.0f} MB")
-    return dict(course=course, proc=proc, rows=rows, cells=cells, expected=expected,
+    leaked = set(Path(tempfile.gettempdir()).glob("kernel-box-*")) - boxes_before
+    return dict(course=course, proc=proc, rows=rows, cells=cells, expected=expected, leaked=leaked,
                 feedback=feedback, bad_ids=bad_ids, shadow_mode=shadow_mode, verdicts=verdicts,
                 seconds=seconds)
 
@@ -314,6 +317,7 @@ def test_links_are_never_followed_by_the_grader(batch):
             assert not path.is_symlink(), path
     autograded = course / "autograded" / "r2_links" / A
     assert sorted(p.name for p in autograded.iterdir()) == [f"{A}.ipynb"]
+    assert not batch["leaked"], "kernel folders left behind on the grader's disk"
     if batch["shadow_mode"] is not None:
         assert os.stat("/etc/shadow").st_mode == batch["shadow_mode"]
     con = sqlite3.connect(course / "gradebook.db")

@@ -100,8 +100,16 @@ def _cleaner():
                    css_sanitizer=CSSSanitizer(allowed_css_properties=ALLOWED_CSS))
 
 
+#: Characters of one fragment given to the cleaner; longer fragments (html5lib's cleaning is
+#: quadratic in nested tags) are shown as escaped text instead, truncated.
+MAX_CLEAN_CHARS = 20_000
+
+
 def clean_html(fragment: str) -> str:
     """``fragment`` with every tag, attribute and URL outside the allow-list escaped or dropped."""
+    if len(fragment) > MAX_CLEAN_CHARS:
+        return (f"<pre>{html.escape(fragment[:MAX_CLEAN_CHARS])}</pre>"
+                f"<p>[{len(fragment) - MAX_CLEAN_CHARS} more characters not shown]</p>")
     return _cleaner().clean(fragment)
 
 

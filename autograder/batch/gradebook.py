@@ -39,7 +39,7 @@ def course_config(course: Path, db_url: str | None = None):
 
 
 def api_for(course: Path, db_url: str | None = None, *, trusted: bool = False,
-            sandboxed: bool = True, limits=None, verdict_file: str = ""):
+            sandboxed: bool = True, limits=None, verdict_file: str = "", box_parent: str = ""):
     """nbgrader's API on the course.
 
     With ``trusted``, autograde executes the submission only for its outputs and figures, with
@@ -63,6 +63,7 @@ def api_for(course: Path, db_url: str | None = None, *, trusted: bool = False,
         config.TrustedGrades.verdict_file = verdict_file
         if sandboxed:
             config.Execute.kernel_manager_class = "autograder.verdict.kernel.SandboxedKernelManager"
+            config.SandboxedKernelManager.box_parent = box_parent
         if limits is not None and limits.execute_seconds:
             # the whole notebook's budget, and at most half of it for one cell
             config.SandboxedKernelManager.execute_seconds = float(limits.execute_seconds)

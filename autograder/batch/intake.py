@@ -70,6 +70,8 @@ MAX_NOTEBOOK_BYTES = 25 * 2**20
 MAX_ZIP_BYTES = 2**30
 #: Most members a zip may hold.
 MAX_ZIP_MEMBERS = 20_000
+#: Deepest path of a zip member that is extracted: [top/]student/assignment/notebook.ipynb.
+MAX_ZIP_DEPTH = 4
 #: Deepest JSON nesting of a notebook (real notebooks stay below 20).
 MAX_JSON_DEPTH = 64
 
@@ -439,13 +441,18 @@ def _extract_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo,
     label, parts, reason, is_dir = _member_parts(info)
     if parts is None:
         return label, reason
-    folder = dest.joinpath(*(parts if is_dir else parts[:-1]))
+    if is_dir or not parts[-1].endswith(".ipynb"):
+        return label, None  # only notebooks are ever graded: nothing else is written
+    if len(parts) > MAX_ZIP_DEPTH:
+        # [top/]student/assignment/notebook.ipynb: deeper members are never graded, and their
+        # folders alone could fill the disk with inodes
+        return label, (f"member is {len(parts)} folders deep; a submission is at most "
+                       f"{MAX_ZIP_DEPTH} (top/student/assignment/notebook.ipynb); not extracted")
+    folder = dest.joinpath(*parts[:-1])
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return label, f"member cannot be extracted ({exc.strerror}); not extracted"
-    if is_dir or not parts[-1].endswith(".ipynb"):
-        return label, None  # only notebooks are ever graded: other files are not written
     if info.file_size > MAX_NOTEBOOK_BYTES:
         return label, (f"member unpacks to {_mb(info.file_size)}, over the "
                        f"{_mb(MAX_NOTEBOOK_BYTES)} limit for a notebook; not extracted")

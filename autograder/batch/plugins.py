@@ -62,6 +62,11 @@ class BoundedExecute(Execute):
         self._truncated = False
         return super().preprocess(nb, resources, km)
 
+    def handle_comm_msg(self, outs, msg, cell_index):
+        """Widget messages are not kept: feedback shows no widgets, and their state would be
+        held in the grader's memory without a bound."""
+        return None
+
     def output(self, outs, msg, display_id, cell_index):
         size = _message_bytes(msg.get("content", {}))
         self._output_bytes = getattr(self, "_output_bytes", 0) + size

@@ -117,7 +117,7 @@ def grade_one(course: str, db_url: str | None, assignment: str, student: str,
         try:
             with gradebook._LOCK.held():
                 api = api_for(course_path, db_url, trusted=True, sandboxed=sandboxed,
-                              limits=limits, verdict_file=str(verdict_file))
+                              limits=limits, verdict_file=str(verdict_file), box_parent=tmp)
                 result = api.autograde(assignment, student, force=True, create=True)
             executed, error = bool(result["success"]), result.get("error") or result.get("log")
         except Exception as exc:

@@ -369,8 +369,10 @@ def _check_dtype(ex: Exercise, case: Case, got: Any, want: Any) -> Failure | Non
                            f"  got:      {describe(arr)}\n"
                            f"  likely mistake: {_dtype_hint(case.expect_dtype, arr.dtype)}\n")
         w64 = np.asarray(w, dtype=np.float64)
-        tol = ex.atol if arr.dtype == np.float64 else 2e-3 * max(1.0, float(
-            np.max(np.abs(w64), initial=0.0)))
+        single = arr.dtype != np.float64 or any(  # float32 inputs: float32's precision
+            isinstance(a, np.ndarray) and a.dtype == np.float32
+            for a in (*case.args, *case.kwargs.values()))
+        tol = 2e-3 * max(1.0, float(np.max(np.abs(w64), initial=0.0))) if single else ex.atol
         problem = diagnose(arr.astype(np.float64), w64, atol=tol)
         if problem is not None:
             return Failure(case, f'case "{case.label}"{where}:\n' + problem)

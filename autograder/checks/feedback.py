@@ -290,6 +290,12 @@ def value_relation(got: np.ndarray, want: np.ndarray, atol: float) -> str | None
                 return (f"every value is {ratio:.4g} times the expected one: a sum where a mean "
                         f"is needed (or the reverse), or a missing or extra division (1/ratio = "
                         f"{1 / ratio:.4g}).")
+        if got.ndim == 4 and got.shape[-1] * got.shape[-2] > 1:
+            d = g - w
+            if np.allclose(d, d[..., :1, :1], atol=tol * 10, rtol=0):
+                return ("every feature map is off by a constant: check the bias (b[f] added once "
+                        "to map f, after the sum over the input channels, and only if b is not "
+                        "None).")
         if got.ndim >= 2 and got.shape[-1] > 4 and got.shape[-2] > 4:
             inner = (..., slice(1, -1), slice(1, -1))
             if np.allclose(g[inner], w[inner], atol=tol, rtol=0):

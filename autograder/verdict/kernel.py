@@ -29,7 +29,7 @@ from pathlib import Path
 import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Float, Integer
+from traitlets import Float, Integer, Unicode
 
 from autograder.verdict.sandbox import Limits, chown_tree, command, limiter, new_uid
 from autograder.verdict.sandbox import stage_student_modules as stage
@@ -64,11 +64,13 @@ class SandboxedKernelManager(AsyncKernelManager):
     names it; ``grade`` sets this)."""
 
     execute_seconds = Float(300.0, help="wall-clock budget of the whole notebook").tag(config=True)
+    box_parent = Unicode("", help="folder for the kernel's box (removed by the grader after the "
+                         "submission, whatever happens to the kernel)").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.client_class = "autograder.verdict.kernel.BoundedKernelClient"
-        self._box = Path(tempfile.mkdtemp(prefix="kernel-box-"))
+        self._box = Path(tempfile.mkdtemp(prefix="kernel-box-", dir=self.box_parent or None))
         self._uid = new_uid()
         self._timer: threading.Timer | None = None
         self.transport = "ipc"
@@ -77,12 +79,12 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw):
         kw.pop("cwd", None)  # nbgrader's autograded folder: never given to student code
-        work = self._box / "work"
+        work = self._box / "work"  # the host side stays empty: the kernel's folder is in memory
         work.mkdir(exist_ok=True)
         staged = stage(self._box / "staged")
         chown_tree(self._box, self._uid)
         cmd = command(kernel_cmd, work, self._uid, staged=staged, extra_rw=(self._box,),
-                      new_session=False)
+                      new_session=False, scratch_mb=256)
         limits = Limits(wall_seconds=self.execute_seconds)
         kw["preexec_fn"] = limiter(limits)
         kw["env"] = None

@@ -6,7 +6,7 @@ its exercise, write the results as files (student-safe: no reference, no hidden 
 The runner is a zygote: it runs the course's setup cells once (the heavy imports: numpy, torch,
 matplotlib), then forks one child per exercise, at most ``parallel`` at a time. Before any
 student code runs, each child takes a user id of its own (given by the grader, which also owns
-the child's output folder ``OUT_FOLDER/<key>`` to that id), drops every capability and sets
+the child's output folder ``OUT_FOLDER/<key>`` to that id), loses its capabilities and sets
 no_new_privs: it cannot signal or trace the zygote or its siblings, nor write into their
 folders. A child that overruns ``exercise_seconds`` is killed with every process of its user id.
 Outside bubblewrap (a learner's ``check`` on macOS) the job has no user ids, and the children

@@ -139,10 +139,13 @@ def command(argv: list[str], workdir: Path, uid: int, *, staged: Path | None = N
             extra_ro: tuple[Path, ...] = (), extra_rw: tuple[Path, ...] = (),
             binds: tuple[tuple[str, Path, str], ...] = (),
             env: dict[str, str] | None = None, cwd: str = "/work/submission",
-            new_session: bool = True, zygote: bool = False) -> list[str]:
+            new_session: bool = True, zygote: bool = False, tmp_mb: int = 512,
+            scratch_mb: int = 0) -> list[str]:
     """The bwrap command line running ``argv`` as ``uid`` with ``workdir`` at /work/submission.
 
     ``binds``: more folders, each ``("ro" or "rw", host path, path inside)``.
+    ``tmp_mb``: size of the in-memory /tmp. ``scratch_mb``: if set, /work/submission is an
+    in-memory folder of that size instead of ``workdir`` (nothing written there comes back).
     ``zygote``: run ``argv`` as root inside the sandbox with only the capabilities to give each
     child a user id of its own (CAP_SETUID, CAP_SETGID) and to stop it (CAP_KILL); the runner
     drops them in every child before any student code runs (see autograder.verdict.runner)."""
@@ -162,7 +165,9 @@ def command(argv: list[str], workdir: Path, uid: int, *, staged: Path | None = N
                 "localtime", "nsswitch.conf"):
         if (Path("/etc") / etc).exists():
             args += ["--ro-bind", f"/etc/{etc}", f"/etc/{etc}"]
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    # /tmp lives in memory: bounded, so it cannot fill the grader's RAM
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777",
+             "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     args += _dirs_with_parents([*ro, *extra_rw, Path("/work/submission"), Path("/opt/course"),
                                 *(Path(inside) for _, _, inside in binds)])
     for path in ro:
@@ -173,7 +178,11 @@ def command(argv: list[str], workdir: Path, uid: int, *, staged: Path | None = N
         args += ["--ro-bind", str(staged), "/opt/course"]
     for mode, host, inside in binds:
         args += ["--ro-bind" if mode == "ro" else "--bind", str(host), inside]
-    args += ["--bind", str(workdir), "/work/submission", "--chdir", cwd, "--clearenv"]
+    if scratch_mb:
+        args += ["--perms", "1777", "--size", str(scratch_mb * 1024 * 1024), "--tmpfs",
+                 "/work/submission", "--chdir", cwd, "--clearenv"]
+    else:
+        args += ["--bind", str(workdir), "/work/submission", "--chdir", cwd, "--clearenv"]
     environment = {
         "PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
         "PYTHONPATH": "/opt/course", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",

@@ -41,7 +41,7 @@ CORRECT: dict[str, dict[str, str]] = {
     "01_convolution": {
         "corr2d": '''
 def corr2d(X: np.ndarray, K: np.ndarray) -> np.ndarray:
-    X, K = np.asarray(X), np.asarray(K)
+    X, K = np.asarray(X, dtype=np.float64), np.asarray(K, dtype=np.float64)
     if X.ndim != 2 or K.ndim != 2:
         raise ValueError(f"corr2d expects 2-D X and K, got X {X.shape} and K {K.shape}")
     H, W = X.shape
@@ -203,31 +203,32 @@ def global_avg_pool2d(x: np.ndarray) -> np.ndarray:
     "04_classification_head": {
         "relu": '''
 def relu(x: np.ndarray) -> np.ndarray:
-    return np.maximum(as_float(x), 0)
+    return np.maximum(np.asarray(x, dtype=np.float64), 0)
 ''',
         "flatten": '''
 def flatten(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim < 2:
         raise ValueError(f"flatten needs a batch axis, got x of shape {x.shape}")
     return x.reshape(x.shape[0], -1)
 ''',
         "linear": '''
 def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
+    x, w, b = (np.asarray(a, dtype=np.float64) for a in (x, w, b))
     if x.ndim != 2 or w.ndim != 2 or b.ndim != 1 or x.shape[1] != w.shape[0] or b.shape[0] != w.shape[1]:
         raise ValueError(f"shapes do not fit: x {x.shape}, w {w.shape}, b {b.shape}")
     return x @ w + b
 ''',
         "softmax": '''
 def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
-    s = as_float(scores)
+    s = np.asarray(scores, dtype=np.float64)
     e = np.exp(s - s.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 ''',
         "cross_entropy": '''
 def cross_entropy(scores: np.ndarray, y: np.ndarray) -> float:
     scores, y = _check_labels(scores, y, "cross_entropy")
+    scores = np.asarray(scores, dtype=np.float64)
     z = scores - scores.max(axis=1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     return float(-logp[np.arange(len(y)), y].mean())
@@ -237,8 +238,9 @@ def topk_error(scores: np.ndarray, y: np.ndarray, k: int = 5) -> float:
     scores, y = _check_labels(scores, y, "topk_error")
     if not 1 <= k <= scores.shape[1]:
         raise ValueError(f"k must be in [1, {scores.shape[1]}] for scores {scores.shape}, got {k}")
-    best = np.argsort(-scores, axis=1)[:, :k]
-    return float(np.mean(~(best == y[:, None]).any(axis=1)))
+    true_score = scores[np.arange(len(y)), y]
+    larger = (scores > true_score[:, None]).sum(axis=1)
+    return float(np.mean(larger >= k))
 ''',
         "numerical_gradient": '''
 def numerical_gradient(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
@@ -260,7 +262,7 @@ def numerical_gradient(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
 ''',
         "relu_backward": '''
 def relu_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
-    dout, x = as_float(dout), np.asarray(x)
+    dout, x = np.asarray(dout, dtype=np.float64), np.asarray(x)
     if dout.shape != x.shape:
         raise ValueError(f"dout {dout.shape} and x {x.shape} must have the same shape")
     return dout * (x > 0)
@@ -268,7 +270,7 @@ def relu_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
         "linear_backward": '''
 def linear_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    dout, x, w = as_float(dout), as_float(x), as_float(w)
+    dout, x, w = (np.asarray(a, dtype=np.float64) for a in (dout, x, w))
     if (dout.ndim != 2 or x.ndim != 2 or w.ndim != 2 or x.shape[0] != dout.shape[0]
             or x.shape[1] != w.shape[0] or w.shape[1] != dout.shape[1]):
         raise ValueError(f"shapes do not fit: dout {dout.shape}, x {x.shape}, w {w.shape}")
@@ -287,7 +289,7 @@ def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
                         padding: int | tuple[int, int] = 0) -> np.ndarray:
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_backward_geometry(
         dout, x, kernel_size, stride, padding, "max_pool2d_backward")
-    x, dout = as_float(x), as_float(dout)
+    x, dout = np.asarray(x, dtype=np.float64), np.asarray(dout, dtype=np.float64)
     N, C, H, W = x.shape
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
     win = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
@@ -308,7 +310,7 @@ def avg_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
                         padding: int | tuple[int, int] = 0) -> np.ndarray:
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_backward_geometry(
         dout, x, kernel_size, stride, padding, "avg_pool2d_backward")
-    dout = as_float(dout)
+    dout = np.asarray(dout, dtype=np.float64)
     N, C, H, W = np.shape(x)
     dxpad = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
     g = dout / (kh * kw)

@@ -34,7 +34,7 @@ def bug(assignment: str, exercise: str, name: str, code: str, mistake: str, name
 
 bug(A1, "corr2d", "flipped_kernel", '''
 def corr2d(X: np.ndarray, K: np.ndarray) -> np.ndarray:
-    X, K = np.asarray(X), np.asarray(K)
+    X, K = np.asarray(X, dtype=np.float64), np.asarray(K, dtype=np.float64)
     if X.ndim != 2 or K.ndim != 2:
         raise ValueError(f"corr2d expects 2-D X and K, got X {X.shape} and K {K.shape}")
     H, W = X.shape
@@ -52,7 +52,7 @@ def corr2d(X: np.ndarray, K: np.ndarray) -> np.ndarray:
 
 bug(A1, "corr2d", "columns_from_H", '''
 def corr2d(X: np.ndarray, K: np.ndarray) -> np.ndarray:
-    X, K = np.asarray(X), np.asarray(K)
+    X, K = np.asarray(X, dtype=np.float64), np.asarray(K, dtype=np.float64)
     if X.ndim != 2 or K.ndim != 2:
         raise ValueError(f"corr2d expects 2-D X and K, got X {X.shape} and K {K.shape}")
     H, W = X.shape
@@ -70,7 +70,7 @@ def corr2d(X: np.ndarray, K: np.ndarray) -> np.ndarray:
 
 bug(A1, "corr2d", "square_kernel_assumed", '''
 def corr2d(X: np.ndarray, K: np.ndarray) -> np.ndarray:
-    X, K = np.asarray(X), np.asarray(K)
+    X, K = np.asarray(X, dtype=np.float64), np.asarray(K, dtype=np.float64)
     if X.ndim != 2 or K.ndim != 2:
         raise ValueError(f"corr2d expects 2-D X and K, got X {X.shape} and K {K.shape}")
     H, W = X.shape
@@ -104,7 +104,7 @@ def corr2d(X: np.ndarray, K: np.ndarray) -> np.ndarray:
 
 bug(A1, "corr2d", "last_position_missed", '''
 def corr2d(X: np.ndarray, K: np.ndarray) -> np.ndarray:
-    X, K = np.asarray(X), np.asarray(K)
+    X, K = np.asarray(X, dtype=np.float64), np.asarray(K, dtype=np.float64)
     if X.ndim != 2 or K.ndim != 2:
         raise ValueError(f"corr2d expects 2-D X and K, got X {X.shape} and K {K.shape}")
     H, W = X.shape
@@ -121,7 +121,7 @@ def corr2d(X: np.ndarray, K: np.ndarray) -> np.ndarray:
 
 bug(A1, "corr2d", "no_kernel_size_check", '''
 def corr2d(X: np.ndarray, K: np.ndarray) -> np.ndarray:
-    X, K = np.asarray(X), np.asarray(K)
+    X, K = np.asarray(X, dtype=np.float64), np.asarray(K, dtype=np.float64)
     if X.ndim != 2 or K.ndim != 2:
         raise ValueError(f"corr2d expects 2-D X and K, got X {X.shape} and K {K.shape}")
     H, W = X.shape
@@ -286,6 +286,13 @@ def conv_params(c_in: int, c_out: int, kh: int, kw: int, bias: bool = True) -> i
 ''', "Skips _check_positive, so zero or negative sizes return a count instead of raising ValueError.",
     r"(expected ValueError|positive|must raise)")
 
+bug(A1, "conv_params", "numpy_integer_returned", '''
+def conv_params(c_in: int, c_out: int, kh: int, kw: int, bias: bool = True) -> int:
+    _check_positive(c_in=c_in, c_out=c_out, kh=kh, kw=kw)
+    return c_out * (np.prod([c_in, kh, kw]) + int(bias))
+''', "Counts with np.prod, so the result is a numpy int64 instead of the Python int the exercise asks for.",
+    r"(python int|numpy (int|integer|scalar)|not an? (python )?int\b|np\.int64|numpy\.int64)")
+
 _FC_P = '''
 def fc_params(n_in: int, n_out: int, bias: bool = True) -> int:
     _check_positive(n_in=n_in, n_out=n_out)
@@ -336,6 +343,14 @@ def locally_connected_params(h_out: int, w_out: int, c_in: int, c_out: int, kh: 
     return int(h_out * w_out * c_out * (c_in * kh * kw + int(bias)))
 ''', "Validates only the conv sizes, not h_out and w_out, so a zero or negative output size returns a count instead of raising ValueError.",
     r"((h_out|w_out|output size).{0,40}(positive|ValueError)|expected ValueError)")
+
+bug(A1, "locally_connected_params", "numpy_integer_returned", '''
+def locally_connected_params(h_out: int, w_out: int, c_in: int, c_out: int, kh: int, kw: int,
+                             bias: bool = True) -> int:
+    _check_positive(h_out=h_out, w_out=w_out, c_in=c_in, c_out=c_out, kh=kh, kw=kw)
+    return np.prod([h_out, w_out, c_out]) * (c_in * kh * kw + int(bias))
+''', "Multiplies the position and filter counts with np.prod, so the result is a numpy int64 instead of a Python int.",
+    r"(python int|numpy (int|integer|scalar)|not an? (python )?int\b|np\.int64|numpy\.int64)")
 
 # edge_kernel ----------------------------------------------------------------------------------
 
@@ -975,30 +990,36 @@ def global_avg_pool2d(x: np.ndarray) -> np.ndarray:
 
 bug(A4, "relu", "in_place_on_float_input", '''
 def relu(x: np.ndarray) -> np.ndarray:
-    out = as_float(x)
+    out = np.asarray(x, dtype=np.float64)
     out[out < 0] = 0
     return out
-''', "Zeroes the negatives of as_float(x), which is x itself for a float array, so the caller's input is modified in place.",
+''', "Zeroes the negatives of np.asarray(x, dtype=np.float64), which is x itself for a float64 array, so the caller's input is modified in place.",
     r"(in.place|modif|copy)")
 bug(A4, "relu", "integer_output", '''
 def relu(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0)
-''', "Returns an integer array for integer input instead of a float one.", r"(dtype|integer|float (output|result)|as float|not float)")
+''', "Returns np.maximum(x, 0) without converting, so integer input gives an integer array (and float32 stays float32) instead of float64.", r"(dtype|integer|float (output|result)|as float|not float)")
 bug(A4, "relu", "np_max_reduces", '''
 def relu(x: np.ndarray) -> np.ndarray:
-    return np.max(as_float(x), 0)
+    return np.max(np.asarray(x, dtype=np.float64), 0)
 ''', "Uses np.max(x, 0), which reduces along axis 0, instead of the elementwise np.maximum.",
     r"(np\.max\b|np\.maximum|reduc|elementwise)")
 bug(A4, "relu", "leaky_slope", '''
 def relu(x: np.ndarray) -> np.ndarray:
-    x = as_float(x)
+    x = np.asarray(x, dtype=np.float64)
     return np.maximum(x, 0.01 * x)
 ''', "Writes a leaky ReLU (slope 0.01 for negatives) instead of max(x, 0).",
     r"(leaky|negative (values|inputs?).{0,30}(0|zero)|slope)")
 
+bug(A4, "relu", "float32_kept", '''
+def relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(as_float(x), 0)
+''', "Converts with as_float (from the setup cell), which keeps float32, so a float32 input gives a float32 result instead of float64.",
+    r"(float64|float32|dtype)")
+
 bug(A4, "flatten", "batch_axis_merged", '''
 def flatten(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim < 2:
         raise ValueError(f"flatten needs a batch axis, got x of shape {x.shape}")
     return x.ravel()
@@ -1006,7 +1027,7 @@ def flatten(x: np.ndarray) -> np.ndarray:
     r"(batch axis|keep (it|the batch)|\(N, ?D\))")
 bug(A4, "flatten", "channels_last_order", '''
 def flatten(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim < 2:
         raise ValueError(f"flatten needs a batch axis, got x of shape {x.shape}")
     if x.ndim == 4:
@@ -1016,7 +1037,7 @@ def flatten(x: np.ndarray) -> np.ndarray:
     r"(channels.last|C order|NHWC)")
 bug(A4, "flatten", "fortran_order", '''
 def flatten(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim < 2:
         raise ValueError(f"flatten needs a batch axis, got x of shape {x.shape}")
     return x.reshape(x.shape[0], -1, order="F")
@@ -1024,13 +1045,13 @@ def flatten(x: np.ndarray) -> np.ndarray:
     r"(fortran|order=.?F|column.major)")
 bug(A4, "flatten", "no_batch_axis_check", '''
 def flatten(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
+    x = np.asarray(x, dtype=np.float64)
     return x.reshape(len(x), -1)
 ''', "Never checks x.ndim, so a 1-D x of shape (4,) becomes (4, 1) instead of raising ValueError.",
     r"(batch axis|ndim|1-?D|expected ValueError)")
 bug(A4, "flatten", "last_axis_kept", '''
 def flatten(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim < 2:
         raise ValueError(f"flatten needs a batch axis, got x of shape {x.shape}")
     return x.reshape(-1, x.shape[-1])
@@ -1038,15 +1059,24 @@ def flatten(x: np.ndarray) -> np.ndarray:
     r"(batch axis|\(N, ?D\)|one row per example)")
 bug(A4, "flatten", "returns_list", '''
 def flatten(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim < 2:
         raise ValueError(f"flatten needs a batch axis, got x of shape {x.shape}")
     return [example.ravel() for example in x]
 ''', "Returns a Python list of rows instead of an (N, D) array.", r"(\blist\b|not an? (numpy )?array)")
 
+bug(A4, "flatten", "integer_kept", '''
+def flatten(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x)
+    if x.ndim < 2:
+        raise ValueError(f"flatten needs a batch axis, got x of shape {x.shape}")
+    return x.reshape(x.shape[0], -1)
+''', "Only reshapes, so integer (and float32) input keeps its dtype instead of becoming float64.",
+    r"(float64|dtype|integer|float32)")
+
 _LIN_CHECK = '''
 def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
+    x, w, b = (np.asarray(a, dtype=np.float64) for a in (x, w, b))
     if x.ndim != 2 or w.ndim != 2 or b.ndim != 1 or x.shape[1] != w.shape[0] or b.shape[0] != w.shape[1]:
         raise ValueError(f"shapes do not fit: x {x.shape}, w {w.shape}, b {b.shape}")
 '''
@@ -1056,7 +1086,7 @@ bug(A4, "linear", "bias_forgotten", _LIN_CHECK + '''
 ''', "Forgets to add the bias.", r"(bias (is )?(missing|forgotten|not added)|\+ ?b\b)")
 bug(A4, "linear", "bias_shape_not_checked", '''
 def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
+    x, w, b = (np.asarray(a, dtype=np.float64) for a in (x, w, b))
     if x.ndim != 2 or w.ndim != 2 or x.shape[1] != w.shape[0]:
         raise ValueError(f"shapes do not fit: x {x.shape}, w {w.shape}")
     return x @ w + b
@@ -1064,7 +1094,7 @@ def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     r"((bias|\bb\b).{0,40}(shape|\(M,\))|expected ValueError)")
 bug(A4, "linear", "weights_read_as_out_by_in", '''
 def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
+    x, w, b = (np.asarray(a, dtype=np.float64) for a in (x, w, b))
     if x.ndim != 2 or w.ndim != 2 or b.ndim != 1 or x.shape[1] != w.shape[1] or b.shape[0] != w.shape[0]:
         raise ValueError(f"shapes do not fit: x {x.shape}, w {w.shape}, b {b.shape}")
     return x @ w.T + b                      # w is (M, D), as in torch.nn.Linear
@@ -1077,7 +1107,7 @@ bug(A4, "linear", "bias_as_column", _LIN_CHECK + '''
 
 _SM = '''
 def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
-    s = as_float(scores)
+    s = np.asarray(scores, dtype=np.float64)
 '''
 
 bug(A4, "softmax", "no_max_subtraction", _SM + '''
@@ -1105,12 +1135,21 @@ bug(A4, "softmax", "in_place_shift", _SM + '''
     np.exp(s, out=s)
     s /= s.sum(axis=axis, keepdims=True)
     return s
-''', "Shifts and exponentiates as_float(scores) in place, which overwrites the caller's float scores.",
+''', "Shifts and exponentiates np.asarray(scores, dtype=np.float64) in place, which is the caller's array for float64 scores.",
     r"(in.place|modif|copy)")
+
+bug(A4, "softmax", "float32_kept", '''
+def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
+    s = as_float(scores)
+    e = np.exp(s - s.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+''', "Converts with as_float, which keeps float32, so float32 logits give float32 probabilities instead of float64.",
+    r"(float64|float32|dtype)")
 
 _CE_HEAD = '''
 def cross_entropy(scores: np.ndarray, y: np.ndarray) -> float:
     scores, y = _check_labels(scores, y, "cross_entropy")
+    scores = np.asarray(scores, dtype=np.float64)
     z = scores - scores.max(axis=1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 '''
@@ -1122,6 +1161,7 @@ bug(A4, "cross_entropy", "summed_not_averaged", _CE_HEAD + '''
 bug(A4, "cross_entropy", "log_of_softmax", '''
 def cross_entropy(scores: np.ndarray, y: np.ndarray) -> float:
     scores, y = _check_labels(scores, y, "cross_entropy")
+    scores = np.asarray(scores, dtype=np.float64)
     e = np.exp(scores - scores.max(axis=1, keepdims=True))
     p = e / e.sum(axis=1, keepdims=True)
     return float(-np.log(p[np.arange(len(y)), y]).mean())
@@ -1134,13 +1174,14 @@ bug(A4, "cross_entropy", "picks_columns_not_entries", _CE_HEAD + '''
 bug(A4, "cross_entropy", "no_max_shift", '''
 def cross_entropy(scores: np.ndarray, y: np.ndarray) -> float:
     scores, y = _check_labels(scores, y, "cross_entropy")
+    scores = np.asarray(scores, dtype=np.float64)
     logp = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
     return float(-logp[np.arange(len(y)), y].mean())
 ''', "Computes log-sum-exp without subtracting the row maximum, so large logits overflow.",
     r"(overflow|without (subtracting )?the max|subtract.{0,20}max)")
 bug(A4, "cross_entropy", "labels_not_checked", '''
 def cross_entropy(scores: np.ndarray, y: np.ndarray) -> float:
-    scores, y = as_float(scores), np.asarray(y)
+    scores, y = np.asarray(scores, dtype=np.float64), np.asarray(y)
     z = scores - scores.max(axis=1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     return float(-logp[np.arange(len(y)), y].mean())
@@ -1151,45 +1192,61 @@ bug(A4, "cross_entropy", "sign_flipped", _CE_HEAD + '''
 ''', "Returns the mean log-likelihood without negating it, so the loss is negative.",
     r"(sign|negat)")
 
-_TOPK_HEAD = '''
+_TOPK_HEAD = """
 def topk_error(scores: np.ndarray, y: np.ndarray, k: int = 5) -> float:
     scores, y = _check_labels(scores, y, "topk_error")
     if not 1 <= k <= scores.shape[1]:
         raise ValueError(f"k must be in [1, {scores.shape[1]}] for scores {scores.shape}, got {k}")
-'''
+    true_score = scores[np.arange(len(y)), y]
+"""
 
-bug(A4, "topk_error", "returns_accuracy", _TOPK_HEAD + '''
-    best = np.argsort(-scores, axis=1)[:, :k]
-    return float(np.mean((best == y[:, None]).any(axis=1)))
-''', "Returns the top-k accuracy (fraction right) instead of the error.",
+bug(A4, "topk_error", "returns_accuracy", _TOPK_HEAD + """
+    larger = (scores > true_score[:, None]).sum(axis=1)
+    return float(np.mean(larger < k))
+""", "Returns the top-k accuracy (fraction right) instead of the error.",
     r"(accuracy|1 ?- ?)")
-bug(A4, "topk_error", "count_not_fraction", _TOPK_HEAD + '''
-    best = np.argsort(-scores, axis=1)[:, :k]
-    return float(np.sum(~(best == y[:, None]).any(axis=1)))
-''', "Returns the number of wrong examples instead of their fraction.",
+bug(A4, "topk_error", "count_not_fraction", _TOPK_HEAD + """
+    larger = (scores > true_score[:, None]).sum(axis=1)
+    return float(np.sum(larger >= k))
+""", "Returns the number of wrong examples instead of their fraction.",
     r"(fraction|count|divide by N|\bmean\b)")
-bug(A4, "topk_error", "k_off_by_one", _TOPK_HEAD + '''
-    best = np.argsort(-scores, axis=1)[:, :k - 1]
-    return float(np.mean(~(best == y[:, None]).any(axis=1)))
-''', "Keeps the best k - 1 classes instead of k (0-based slicing confusion).",
-    r"(off.by.one|one class too (few|many)|k ?- ?1|\[:, ?:k\])")
-bug(A4, "topk_error", "k_not_checked", '''
+bug(A4, "topk_error", "k_off_by_one", _TOPK_HEAD + """
+    larger = (scores > true_score[:, None]).sum(axis=1)
+    return float(np.mean(larger > k))
+""", "Counts an example as right when at most k (instead of fewer than k) scores are larger, i.e. it keeps k + 1 classes.",
+    r"(off.by.one|one class too (few|many)|k ?\+ ?1|fewer than k)")
+bug(A4, "topk_error", "k_not_checked", """
 def topk_error(scores: np.ndarray, y: np.ndarray, k: int = 5) -> float:
     scores, y = _check_labels(scores, y, "topk_error")
+    true_score = scores[np.arange(len(y)), y]
+    larger = (scores > true_score[:, None]).sum(axis=1)
+    return float(np.mean(larger >= k))
+""", "Never checks 1 <= k <= K, so k = 0 or k > K returns a number instead of raising ValueError.",
+    r"(\bk\b.{0,40}(range|\[1, ?K\]|outside|classes)|expected ValueError)")
+bug(A4, "topk_error", "counted_over_batch_axis", _TOPK_HEAD + """
+    larger = (scores > true_score[:, None]).sum(axis=0)
+    return float(np.mean(larger >= k))
+""", "Sums the comparison along axis 0 (over the examples) instead of along each row's classes.",
+    r"(\baxis\b|along (each )?row|across (the )?examples|classes)")
+bug(A4, "topk_error", "smaller_scores_counted", _TOPK_HEAD + """
+    smaller = (scores < true_score[:, None]).sum(axis=1)
+    return float(np.mean(smaller >= k))
+""", "Counts the scores strictly smaller than the true one instead of the strictly larger ones.",
+    r"(smaller|lowest|larger|highest|direction)")
+bug(A4, "topk_error", "ties_count_against", _TOPK_HEAD + """
+    at_least = (scores >= true_score[:, None]).sum(axis=1)      # the true class counts itself
+    return float(np.mean(at_least > k))
+""", "Counts the scores greater than or equal to the true one, so a class tied with the true class pushes it out, against the notebook's tie rule.",
+    r"(\bties?\b|tied|strictly|>=)")
+bug(A4, "topk_error", "argsort_breaks_ties", """
+def topk_error(scores: np.ndarray, y: np.ndarray, k: int = 5) -> float:
+    scores, y = _check_labels(scores, y, "topk_error")
+    if not 1 <= k <= scores.shape[1]:
+        raise ValueError(f"k must be in [1, {scores.shape[1]}] for scores {scores.shape}, got {k}")
     best = np.argsort(-scores, axis=1)[:, :k]
     return float(np.mean(~(best == y[:, None]).any(axis=1)))
-''', "Never checks 1 <= k <= K, so k = 0 or k > K returns a number instead of raising ValueError.",
-    r"(\bk\b.{0,40}(range|\[1, ?K\]|outside|classes)|expected ValueError)")
-bug(A4, "topk_error", "sorted_along_batch", _TOPK_HEAD + '''
-    best = np.argsort(-scores, axis=0)[:, :k]
-    return float(np.mean(~(best == y[:, None]).any(axis=1)))
-''', "Sorts along axis 0 (across examples) instead of along each row's classes.",
-    r"(\baxis\b|along (each )?row|across (the )?examples)")
-bug(A4, "topk_error", "lowest_scores", _TOPK_HEAD + '''
-    best = np.argsort(scores, axis=1)[:, :k]
-    return float(np.mean(~(best == y[:, None]).any(axis=1)))
-''', "Sorts ascending and keeps the k lowest scores instead of the k highest.",
-    r"(lowest|ascending|smallest|highest)")
+""", "Takes the k best classes with np.argsort, which breaks ties by class order, while the notebook's rule counts only strictly larger scores.",
+    r"(\bties?\b|tied|strictly|argsort)")
 
 # --------------------------------------------------------------------------------------------
 # 04_classification_head: gradient checking and backward passes
@@ -1303,7 +1360,7 @@ bug(A4, "numerical_gradient", "nudges_caller_array", _NG_SIG + '''
 
 _RB_HEAD = '''
 def relu_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
-    dout, x = as_float(dout), np.asarray(x)
+    dout, x = np.asarray(dout, dtype=np.float64), np.asarray(x)
     if dout.shape != x.shape:
         raise ValueError(f"dout {dout.shape} and x {x.shape} must have the same shape")
 '''
@@ -1328,7 +1385,7 @@ bug(A4, "relu_backward", "dout_modified_in_place", _RB_HEAD + '''
     r"(in.place|modif|copy)")
 bug(A4, "relu_backward", "shape_not_checked", '''
 def relu_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
-    dout, x = as_float(dout), np.asarray(x)
+    dout, x = np.asarray(dout, dtype=np.float64), np.asarray(x)
     return dout * (x > 0)
 ''', "Never checks that dout and x have the same shape, so broadcastable shapes pass silently instead of raising ValueError.",
     r"(shape.{0,30}(differ|mismatch|same)|expected ValueError|broadcast)")
@@ -1336,7 +1393,7 @@ def relu_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
 _LB_HEAD = '''
 def linear_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    dout, x, w = as_float(dout), as_float(x), as_float(w)
+    dout, x, w = (np.asarray(a, dtype=np.float64) for a in (dout, x, w))
     if (dout.ndim != 2 or x.ndim != 2 or w.ndim != 2 or x.shape[0] != dout.shape[0]
             or x.shape[1] != w.shape[0] or w.shape[1] != dout.shape[1]):
         raise ValueError(f"shapes do not fit: dout {dout.shape}, x {x.shape}, w {w.shape}")
@@ -1368,6 +1425,7 @@ bug(A4, "linear_backward", "dw_averaged", _LB_HEAD + '''
 _SCE_HEAD = '''
 def softmax_cross_entropy_backward(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
     scores, y = _check_labels(scores, y, "softmax_cross_entropy_backward")
+    scores = np.asarray(scores, dtype=np.float64)
 '''
 
 bug(A4, "softmax_cross_entropy_backward", "not_divided_by_n", _SCE_HEAD + '''
@@ -1388,7 +1446,7 @@ bug(A4, "softmax_cross_entropy_backward", "scores_shifted_in_place", _SCE_HEAD +
     p /= p.sum(axis=1, keepdims=True)
     p[np.arange(len(y)), y] -= 1
     return p / len(y)
-''', "Subtracts the row maxima from the scores in place (_check_labels returns the caller's float array), modifying the input.",
+''', "Subtracts the row maxima from the scores in place (np.asarray makes no copy of float64 scores), modifying the caller's array.",
     r"(in.place|modif|copy)")
 bug(A4, "softmax_cross_entropy_backward", "onehot_by_column", _SCE_HEAD + '''
     p = softmax(scores, axis=1).copy()
@@ -1398,7 +1456,7 @@ bug(A4, "softmax_cross_entropy_backward", "onehot_by_column", _SCE_HEAD + '''
     r"(index|arange|one.?hot|true class)")
 bug(A4, "softmax_cross_entropy_backward", "labels_not_checked", '''
 def softmax_cross_entropy_backward(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
-    scores, y = as_float(scores), np.asarray(y)
+    scores, y = np.asarray(scores, dtype=np.float64), np.asarray(y)
     p = softmax(scores, axis=1).copy()
     p[np.arange(len(y)), y] -= 1
     return p / len(y)
@@ -1411,6 +1469,16 @@ bug(A4, "softmax_cross_entropy_backward", "softmax_over_batch", _SCE_HEAD + '''
 ''', "Takes the softmax along axis 0 (over the batch) instead of over each row's classes.",
     r"(\baxis\b|over the batch|each row|along rows)")
 
+bug(A4, "softmax_cross_entropy_backward", "float32_kept", '''
+def softmax_cross_entropy_backward(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+    scores, y = _check_labels(scores, y, "softmax_cross_entropy_backward")
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1
+    return p / len(y)
+''', "Computes the softmax inline on _check_labels's scores, which stay float32 for float32 input, so the gradient is float32 instead of float64.",
+    r"(float64|float32|dtype)")
+
 # max_pool2d_backward --------------------------------------------------------------------------
 
 _MPB_SIG = '''
@@ -1419,7 +1487,7 @@ def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
                         padding: int | tuple[int, int] = 0) -> np.ndarray:
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_backward_geometry(
         dout, x, kernel_size, stride, padding, "max_pool2d_backward")
-    x, dout = as_float(x), as_float(dout)
+    x, dout = np.asarray(x, dtype=np.float64), np.asarray(dout, dtype=np.float64)
     N, C, H, W = x.shape
 '''
 _MPB_PAD = '''    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
@@ -1481,7 +1549,7 @@ def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
                         stride: int | tuple[int, int] | None = None,
                         padding: int | tuple[int, int] = 0) -> np.ndarray:
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "max_pool2d_backward")
-    x, dout = as_float(x), as_float(dout)
+    x, dout = np.asarray(x, dtype=np.float64), np.asarray(dout, dtype=np.float64)
     N, C, H, W = x.shape
 ''' + _MPB_PAD + _MPB_WIN + _MPB_ROWS + _MPB_IDX + _MPB_ADD + _MPB_RET,
     "Validates with pool_geometry only, so a dout that merely broadcasts to the pooled shape is accepted instead of raising ValueError.",
@@ -1495,7 +1563,7 @@ def avg_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
                         padding: int | tuple[int, int] = 0) -> np.ndarray:
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_backward_geometry(
         dout, x, kernel_size, stride, padding, "avg_pool2d_backward")
-    dout = as_float(dout)
+    dout = np.asarray(dout, dtype=np.float64)
     N, C, H, W = np.shape(x)
     dxpad = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
 '''
