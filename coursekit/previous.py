@@ -159,8 +159,8 @@ def definitions(source: str) -> ast.Module:
 
 def load_definitions(path: Path) -> dict[str, Any]:
     """Run the definitions (imports, functions, classes, constants) of a notebook's setup cells
-    (tagged ``export``), answer cells (nbgrader solution cells) and the cells a learner added
-    (no nbgrader metadata), in notebook order; return the namespace.
+    (tagged ``export``) and answer cells (nbgrader solution cells), in notebook order, with
+    IPython magics and shell lines dropped; return the namespace.
 
     Statements that are not definitions (plots, prints, tests) are skipped, so loading is quick
     and has no side effects. Raises PreviousWorkError naming the file and cell at fault.
@@ -176,8 +176,7 @@ def load_definitions(path: Path) -> dict[str, Any]:
     for index, cell in enumerate(cells):
         meta = cell.get("metadata", {})
         if cell.get("cell_type") != "code" or not (
-                "export" in meta.get("tags", []) or meta.get("nbgrader", {}).get("solution")
-                or not meta.get("nbgrader")):
+                "export" in meta.get("tags", []) or meta.get("nbgrader", {}).get("solution")):
             continue
         source = "".join(cell.get("source", ""))
         try:

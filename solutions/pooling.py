@@ -4,7 +4,7 @@
 
 import numpy as np
 
-from coursekit.arrays import pool_geometry
+from coursekit.arrays import as_float, pool_geometry
 
 
 def max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
@@ -13,7 +13,8 @@ def max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | 
 
     x: (N, C, H, W); kernel_size F or (kh, kw); stride S or (sh, sw), default kernel_size;
     padding P or (ph, pw), at most half the window, filled with -inf.
-    Returns out: np.ndarray of shape (N, C, H', W'); returns float64.
+    Returns out: np.ndarray of shape (N, C, H', W');
+        keeps float32 and float64, and returns float64 for integer input.
         H' = (H + 2ph - kh) // sh + 1, W' = (W + 2pw - kw) // sw + 1,
         out[n, c, i, j] = max of xpad[n, c, i*sh : i*sh + kh, j*sw : j*sw + kw]
     Raises ValueError, naming the shapes, where pool_geometry does: x not 4-D, a window larger
@@ -24,7 +25,7 @@ def max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | 
         array([[[[ 5.,  7.],
                  [13., 15.]]]])
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = as_float(x)
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "max_pool2d")
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
     windows = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
@@ -37,7 +38,8 @@ def avg_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | 
 
     x: (N, C, H, W); kernel_size F or (kh, kw); stride S or (sh, sw), default kernel_size;
     padding P or (ph, pw), at most half the window, filled with 0.
-    Returns out: np.ndarray of shape (N, C, H', W'), the sizes of max_pool2d; returns float64.
+    Returns out: np.ndarray of shape (N, C, H', W'), the sizes of max_pool2d;
+        keeps float32 and float64, and returns float64 for integer input.
         out[n, c, i, j] = sum of xpad[n, c, i*sh : i*sh + kh, j*sw : j*sw + kw] / (kh * kw)
     Raises ValueError, naming the shapes, where max_pool2d does (pool_geometry).
 
@@ -46,7 +48,7 @@ def avg_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | 
         array([[[[ 2.5,  4.5],
                  [10.5, 12.5]]]])
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = as_float(x)
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "avg_pool2d")
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     windows = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
@@ -57,15 +59,15 @@ def global_avg_pool2d(x: np.ndarray) -> np.ndarray:
     """Global average pooling: the mean of every feature map.
 
     x: (N, C, H, W).
-    Returns out: np.ndarray of shape (N, C); returns float64. out[n, c] = mean over (h, w) of
-        x[n, c, h, w].
+    Returns out: np.ndarray of shape (N, C), out[n, c] = mean over (h, w) of x[n, c, h, w];
+        keeps float32 and float64, and returns float64 for integer input.
     Raises ValueError, naming the shape, if x is not 4-D (3-D or 5-D alike).
 
     EXAMPLE:
         >>> global_avg_pool2d(np.arange(8.0).reshape(1, 2, 2, 2))
         array([[1.5, 5.5]])
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = as_float(x)
     if x.ndim != 4:
         raise ValueError(f"global_avg_pool2d expects x of shape (N, C, H, W), got {x.shape}")
     return x.mean(axis=(2, 3))

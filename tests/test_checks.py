@@ -579,8 +579,10 @@ from solutions import avg_pool2d, global_avg_pool2d, max_pool2d  # noqa: E402
 
 
 def _student_pool(x, kernel_size, stride=None, padding=0, *, reduce="max", mistake=None):
-    """Pooling with loops, written the way students write it, with one planted mistake."""
-    x = np.asarray(x, dtype=float)
+    """Pooling with loops, written the way students write it, with one planted mistake.
+    float32 stays float32, anything else becomes float64 (the dtype rule)."""
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
     kh, kw = _pp(kernel_size)
     sh, sw = _pp(kernel_size if stride is None else stride)
     ph, pw = _pp(padding)
@@ -592,7 +594,7 @@ def _student_pool(x, kernel_size, stride=None, padding=0, *, reduce="max", mista
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
     Ho, Wo = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
     N, C = x.shape[:2]
-    out = np.zeros((N, C, Ho, Wo))
+    out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
     for i in range(Ho):
         for j in range(Wo):
             win = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
@@ -669,14 +671,13 @@ def test_pooling_stride_on_rows_only_is_named(name, capsys):
     assert STRIDE_ONE_AXIS in capsys.readouterr().out
 
 
-def test_pooling_that_keeps_float32_breaks_the_float64_rule(capsys):
+def test_pooling_in_float64_only_breaks_the_keeps_float32_rule(capsys):
     def student(x, kernel_size, stride=None, padding=0):
-        out = max_pool2d(x, kernel_size, stride, padding)
-        return out.astype(x.dtype) if np.asarray(x).dtype.kind == "f" else out
+        return max_pool2d(np.asarray(x, dtype=np.float64), kernel_size, stride, padding)
 
     assert grade("max_pool2d", student, points=4) < 4
     report = capsys.readouterr().out
-    assert "inputs as float32" in report and "return float64" in report
+    assert "inputs as float32" in report and "float32 input must stay float32" in report
 
 
 def test_global_pooling_must_reject_five_axes(capsys):

@@ -156,7 +156,7 @@ def _avg_divide_by_square(axis: int):
 register(Exercise(
     name="max_pool2d", reference="max_pool2d", seed=2030, groups=_groups(),
     mistakes=_common_mistakes("max_pool2d") + [Mistake("max_pad_zero", _max_pad_zero)],
-    dtype_rule="float64",
+    dtype_rule="keeps_float",
 ))
 
 register(Exercise(
@@ -168,7 +168,7 @@ register(Exercise(
         Mistake("avg_wrong_count", _avg_divide_by_square(0)),
         Mistake("avg_wrong_count", _avg_divide_by_square(1)),
     ],
-    dtype_rule="float64",
+    dtype_rule="keeps_float",
 ))
 
 
@@ -200,5 +200,5 @@ register(Exercise(
         Mistake("the values are summed, not averaged: divide by H * W (or use .mean)",
                 lambda x: np.asarray(x, dtype=float).sum(axis=(2, 3))),
     ],
-    dtype_rule="float64",
+    dtype_rule="keeps_float",
 ))
