@@ -351,7 +351,7 @@ C02_LOOPS = {
 ''',
     "pad2d": r'''def pad2d(x: np.ndarray, padding: int | tuple[int, int]) -> np.ndarray:
     """Zero-pad the spatial axes of a batch of images."""
-    x = np.asarray(x)
+    x = as_float(x)
     if x.ndim != 4:
         raise ValueError(f"pad2d expects x of shape (N, C, H, W), got {x.shape}")
     ph, pw = pair(padding, "padding")
@@ -439,7 +439,7 @@ C02_VECTORISED = {
     return int(q) + 1
 ''',
     "pad2d": r'''def pad2d(x: np.ndarray, padding: int | tuple[int, int]) -> np.ndarray:
-    x = np.asarray(x)
+    x = as_float(x)
     ph, pw = pair(padding, "padding")
     if x.ndim != 4 or ph < 0 or pw < 0:
         raise ValueError(f"pad2d: x must be 4-D and padding >= 0, got x {x.shape}, padding {(ph, pw)}")
@@ -506,7 +506,7 @@ C02_HELPERS_ANSWERS = {
     return room // stride + 1
 ''',
     "pad2d": r'''def pad2d(x: np.ndarray, padding: int | tuple[int, int]) -> np.ndarray:
-    x = _batch(x, "pad2d")
+    x = as_float(_batch(x, "pad2d"))
     ph, pw = pair(padding, "padding")
     _at_least(0, ph=ph, pw=pw)
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
@@ -604,7 +604,7 @@ conv_output_size(7, 3, stride=3)
 ''',
     "pad2d": r'''def pad2d(x: np.ndarray, padding: int | tuple[int, int]) -> np.ndarray:
     ph, pw = pair(padding, "padding")
-    x = np.asarray(x)
+    x = as_float(x)
     if x.ndim != 4:
         raise ValueError(f"x must be 4D, got {x.shape}")
     if ph < 0 or pw < 0:
@@ -705,11 +705,11 @@ C03_LOOPS = {
                padding: int | tuple[int, int] = 0) -> np.ndarray:
     """Max pooling over each channel of a batch."""
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "max_pool2d")
-    x = np.array(x, dtype=float)
+    x = as_float(x)                         # float32 stays float32, integers become float64
     N, C, H, W = x.shape
-    xpad = np.full((N, C, H + 2 * ph, W + 2 * pw), -np.inf)
+    xpad = np.full((N, C, H + 2 * ph, W + 2 * pw), -np.inf, dtype=x.dtype)
     xpad[:, :, ph:ph + H, pw:pw + W] = x
-    out = np.zeros((N, C, Ho, Wo))
+    out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
     for n in range(N):
         for c in range(C):
             for i in range(Ho):
@@ -721,11 +721,11 @@ C03_LOOPS = {
                padding: int | tuple[int, int] = 0) -> np.ndarray:
     """Average pooling over each channel of a batch (zero padding counted in the mean)."""
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "avg_pool2d")
-    x = np.array(x, dtype=float)
+    x = as_float(x)
     N, C, H, W = x.shape
-    xpad = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
+    xpad = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=x.dtype)
     xpad[:, :, ph:ph + H, pw:pw + W] = x
-    out = np.zeros((N, C, Ho, Wo))
+    out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
     for n in range(N):
         for c in range(C):
             for i in range(Ho):
@@ -739,11 +739,11 @@ C03_LOOPS = {
 ''',
     "global_avg_pool2d": r'''def global_avg_pool2d(x: np.ndarray) -> np.ndarray:
     """Global average pooling: the mean of every feature map."""
-    x = np.asarray(x)
+    x = as_float(x)
     if x.ndim != 4:
         raise ValueError(f"global_avg_pool2d expects x of shape (N, C, H, W), got {x.shape}")
     N, C = x.shape[:2]
-    out = np.zeros((N, C))
+    out = np.zeros((N, C), dtype=x.dtype)
     for n in range(N):
         for c in range(C):
             out[n, c] = x[n, c].mean()
@@ -874,7 +874,7 @@ C04_LOOPS = {
 ''',
     "flatten": r'''def flatten(x: np.ndarray) -> np.ndarray:
     """Flatten every example of a batch into one row."""
-    x = np.asarray(x)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim < 2:
         raise ValueError(f"flatten needs a batch axis: x.ndim must be >= 2, got shape {x.shape}")
     N = x.shape[0]
@@ -927,8 +927,12 @@ C04_LOOPS = {
         raise ValueError(f"k must be in [1, {K}] for scores {scores.shape}, got {k}")
     wrong = 0
     for n in range(scores.shape[0]):
-        best = np.argsort(-scores[n], kind="stable")[:k]
-        if y[n] not in best:
+        true_score = scores[n, y[n]]
+        larger = 0                              # scores strictly larger than the true class's
+        for j in range(K):
+            if scores[n, j] > true_score:
+                larger += 1
+        if larger >= k:                         # ties never count against the true class
             wrong += 1
     return wrong / scores.shape[0]
 ''',
@@ -1075,22 +1079,22 @@ C04_LOOPS = {
 
 C04_VECTORISED = {
     "relu": r'''def relu(x: np.ndarray) -> np.ndarray:
-    return np.maximum(as_float(x), 0.0)
+    return np.maximum(np.asarray(x, dtype=np.float64), 0.0)
 ''',
     "flatten": r'''def flatten(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim < 2:
         raise ValueError(f"flatten: x needs a batch axis, got shape {x.shape}")
     return x.reshape(x.shape[0], int(np.prod(x.shape[1:])))
 ''',
     "linear": r'''def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x, w, b = as_float(x), as_float(w), as_float(b)
+    x, w, b = (np.asarray(a, dtype=np.float64) for a in (x, w, b))
     if x.ndim != 2 or w.ndim != 2 or x.shape[1] != w.shape[0] or b.shape != (w.shape[1],):
         raise ValueError(f"linear: need x (N, D), w (D, M), b (M,); got x {x.shape}, w {w.shape}, b {b.shape}")
     return np.einsum("nd,dm->nm", x, w) + b
 ''',
     "softmax": r'''def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
-    s = as_float(scores)
+    s = np.asarray(scores, dtype=np.float64)
     z = np.exp(s - s.max(axis=axis, keepdims=True))
     return z / z.sum(axis=axis, keepdims=True)
 ''',
@@ -1132,14 +1136,18 @@ C04_VECTORISED = {
     return grad.reshape(xc.shape)
 ''',
     "relu_backward": r'''def relu_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
-    dout, x = as_float(dout), np.asarray(x)
+    dout, x = np.asarray(dout, dtype=np.float64), np.asarray(x)
     if dout.shape != x.shape:
         raise ValueError(f"relu_backward: dout {dout.shape} and x {x.shape} differ")
     return np.where(x > 0, dout, 0.0)
 ''',
     "linear_backward": r'''def linear_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    dout, x, w = as_float(dout), as_float(x), as_float(w)
+    dout, x, w = (np.asarray(a, dtype=np.float64) for a in (dout, x, w))
+    if (dout.ndim != 2 or x.ndim != 2 or w.ndim != 2 or x.shape[1] != w.shape[0]
+            or dout.shape != (x.shape[0], w.shape[1])):
+        raise ValueError(f"linear_backward: need dout (N, M), x (N, D), w (D, M); "
+                         f"got dout {dout.shape}, x {x.shape}, w {w.shape}")
     dx = dout @ w.T
     dw = x.T @ dout
     db = dout.sum(axis=0)
@@ -1213,10 +1221,10 @@ C04_VECTORISED = {
 
 C04_HELPERS_ANSWERS = {
     "relu": r'''def relu(x: np.ndarray) -> np.ndarray:
-    return np.clip(as_float(x), 0, None)      # a new array; x is untouched
+    return np.clip(np.asarray(x, dtype=np.float64), 0, None)      # a new array; x is untouched
 ''',
     "flatten": r'''def flatten(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim < 2:
         raise ValueError(f"flatten expects a batch (N, ...), got shape {x.shape} with no batch axis")
     return x.reshape(len(x), prod(x.shape[1:]))
@@ -1226,7 +1234,7 @@ C04_HELPERS_ANSWERS = {
     return x @ w + b
 ''',
     "softmax": r'''def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
-    return np.exp(_log_softmax(as_float(scores), axis))
+    return np.exp(_log_softmax(np.asarray(scores, dtype=np.float64), axis))
 ''',
     "cross_entropy": r'''def cross_entropy(scores: np.ndarray, y: np.ndarray) -> float:
     scores, y = _check_labels(scores, y, "cross_entropy")
@@ -1237,9 +1245,9 @@ C04_HELPERS_ANSWERS = {
     scores, y = _check_labels(scores, y, "topk_error")
     if k < 1 or k > scores.shape[CLASS_AXIS]:
         raise ValueError(f"k must satisfy 1 <= k <= K = {scores.shape[CLASS_AXIS]}, got k={k}")
-    best = np.argsort(-scores, axis=CLASS_AXIS, kind="stable")[:, :k]
-    hit = (best == y[:, None]).any(axis=CLASS_AXIS)
-    return float(np.mean(~hit))
+    true_score = scores[np.arange(scores.shape[0]), y][:, None]
+    larger = (scores > true_score).sum(axis=CLASS_AXIS)     # ties do not count against y
+    return float(np.mean(larger >= k))
 ''',
     "numerical_gradient": r'''def numerical_gradient(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
     if h <= 0:
@@ -1263,7 +1271,7 @@ C04_HELPERS_ANSWERS = {
     "linear_backward": r'''def linear_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x, w, _ = _fc_shapes(x, w, np.zeros(np.shape(w)[-1]))
-    dout = as_float(dout)
+    dout = np.asarray(dout, dtype=np.float64)
     if dout.shape != (x.shape[0], w.shape[1]):
         raise ValueError(f"dout {dout.shape} must be (N, M) = {(x.shape[0], w.shape[1])} for x {x.shape}, w {w.shape}")
     dx = np.einsum("nm,dm->nd", dout, w)
@@ -1328,14 +1336,14 @@ HALF = 0.5
 
 
 def _same_shape(a, b, name):
-    a, b = as_float(a), np.asarray(b)
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b)
     if a.shape != b.shape:
         raise ValueError(f"{name}: shapes differ, {a.shape} and {b.shape}")
     return a, b
 '''),
     ("linear", r'''def _fc_shapes(x, w, b):
-    """x (N, D), w (D, M), b (M,) as float arrays, or ValueError naming the shapes."""
-    x, w, b = as_float(x), as_float(w), as_float(b)
+    """x (N, D), w (D, M), b (M,) as float64 arrays, or ValueError naming the shapes."""
+    x, w, b = (np.asarray(v, dtype=np.float64) for v in (x, w, b))
     if x.ndim != 2 or w.ndim != 2 or b.ndim != 1 or x.shape[1] != w.shape[0] or b.shape[0] != w.shape[1]:
         raise ValueError(f"fully connected shapes do not fit: x {x.shape}, w {w.shape}, b {b.shape}")
     return x, w, b
@@ -1405,7 +1413,7 @@ print(relu(np.array([-2.0, 0.0, 3.0])))
 relu(np.array([-3, 4]))
 ''',
     "flatten": r'''def flatten(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim < 2:
         raise ValueError("flatten: no batch axis in shape " + str(x.shape))
     N = x.shape[0]
@@ -1459,9 +1467,11 @@ cross_entropy(np.zeros((2, 4)), np.array([0, 3])), np.log(4)
     K = scores.shape[1]
     if k < 1 or k > K:
         raise ValueError(f"k={k} not in [1, {K}]")
-    best = np.argsort(-scores, axis=1)[:, :k]
-    print(best)
-    correct = (best == y[:, None]).any(axis=1)
+    #best = np.argsort(-scores, axis=1)[:, :k]   # breaks ties by class order
+    true = scores[np.arange(len(y)), y]
+    above = (scores > true[:, None]).sum(axis=1)
+    print(above)
+    correct = above < k
     acc = correct.mean()
     return float(1 - acc)
 
@@ -1632,16 +1642,13 @@ STYLES: list[Style] = [
     Style("02_padding_stride", "vectorised", C02_VECTORISED),
     Style("02_padding_stride", "helpers", C02_HELPERS_ANSWERS, C02_HELPERS_ADDED),
     Style("02_padding_stride", "scratch", C02_SCRATCH),
-    Style("03_pooling", "loops", C03_LOOPS,
-          notes="returns float64 for every input (np.array(x, dtype=float)); the notebook states "
-                "no dtype rule for pooling"),
+    Style("03_pooling", "loops", C03_LOOPS),
     Style("03_pooling", "vectorised", C03_VECTORISED),
     Style("03_pooling", "helpers", C03_HELPERS_ANSWERS, C03_HELPERS_ADDED),
     Style("03_pooling", "scratch", C03_SCRATCH),
     Style("04_classification_head", "loops", C04_LOOPS),
     Style("04_classification_head", "vectorised", C04_VECTORISED,
-          notes="linear_backward does not validate shapes (its exercise states no ValueError "
-                "rule); topk_error counts ties with the true class in its favour"),
+          notes="topk_error counts ties with the true class in its favour, as its docstring says"),
     Style("04_classification_head", "helpers", C04_HELPERS_ANSWERS, C04_HELPERS_ADDED),
     Style("04_classification_head", "scratch", C04_SCRATCH),
 ]

@@ -176,7 +176,7 @@ def conv2d_fast(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
 def max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
                padding: int | tuple[int, int] = 0) -> np.ndarray:
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "max_pool2d")
-    x = np.asarray(x, dtype=np.float64)
+    x = as_float(x)
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
     win = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
     win = win[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
@@ -186,7 +186,7 @@ def max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | 
 def avg_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
                padding: int | tuple[int, int] = 0) -> np.ndarray:
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "avg_pool2d")
-    x = np.asarray(x, dtype=np.float64)
+    x = as_float(x)
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     win = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
     win = win[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
@@ -194,7 +194,7 @@ def avg_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | 
 ''',
         "global_avg_pool2d": '''
 def global_avg_pool2d(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    x = as_float(x)
     if x.ndim != 4:
         raise ValueError(f"global_avg_pool2d expects x of shape (N, C, H, W), got {x.shape}")
     return x.mean(axis=(2, 3))

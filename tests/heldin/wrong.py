@@ -825,7 +825,7 @@ def max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | 
                padding: int | tuple[int, int] = 0) -> np.ndarray:
 '''
 _MAXP_GEOM = '''    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "max_pool2d")
-    x = np.asarray(x, dtype=np.float64)
+    x = as_float(x)
 '''
 
 bug(A3, "max_pool2d", "zero_padding", _MAXP_SIG + _MAXP_GEOM + '''
@@ -844,7 +844,7 @@ bug(A3, "max_pool2d", "stride_defaults_to_one", _MAXP_SIG + '''
     win = win[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
     return win.max(axis=(4, 5))
 ''', "Defaults the stride to 1 instead of to the window size when stride is None.",
-    r"(default|stride ?= ?None|stride.{0,30}kernel.?size)")
+    r"(default|stride ?= ?None|stride.{0,30}kernel.?size|stride (is )?ignored)")
 bug(A3, "max_pool2d", "window_rows_cols_swapped", _MAXP_SIG + _MAXP_GEOM + '''
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
     win = np.lib.stride_tricks.sliding_window_view(xpad, (kw, kh), axis=(2, 3))
@@ -874,28 +874,26 @@ bug(A3, "max_pool2d", "reshape_blocks_no_overlap", _MAXP_SIG + _MAXP_GEOM + '''
 ''', "Cuts the map into disjoint kh x kw blocks with a reshape, which ignores the stride (wrong for overlapping or gapped windows).",
     r"(overlap|stride.{0,20}(ignored|not (used|applied)))")
 
-bug(A3, "max_pool2d", "float32_kept", _MAXP_SIG + '''    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "max_pool2d")
-    x = np.asarray(x)
-    if x.dtype.kind != "f":                # -inf padding needs a float array
-        x = x.astype(np.float64)
+bug(A3, "max_pool2d", "float32_upcast", _MAXP_SIG + '''    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "max_pool2d")
+    x = np.asarray(x, dtype=np.float64)
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
     win = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
     win = win[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
     return win.max(axis=(4, 5))
-''', "Converts only non-float input, so a float32 input gives a float32 result instead of float64.",
-    r"(dtype|float32|float64)")
+''', "Converts every input to float64, so a float32 feature map is upcast instead of staying float32.",
+    r"(dtype|float32|upcast)")
 
 _AVGP_SIG = '''
 def avg_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
                padding: int | tuple[int, int] = 0) -> np.ndarray:
 '''
 _AVGP_GEOM = '''    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "avg_pool2d")
-    x = np.asarray(x, dtype=np.float64)
+    x = as_float(x)
 '''
 
 bug(A3, "avg_pool2d", "padding_not_counted", _AVGP_SIG + _AVGP_GEOM + '''
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    real = np.pad(np.ones(x.shape[2:]), ((ph, ph), (pw, pw)))
+    real = np.pad(np.ones_like(x[0, 0]), ((ph, ph), (pw, pw)))
     win = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
     win = win[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
     count = np.lib.stride_tricks.sliding_window_view(real, (kh, kw))[::sh, ::sw][:Ho, :Wo]
@@ -918,7 +916,7 @@ bug(A3, "avg_pool2d", "stride_defaults_to_one", _AVGP_SIG + '''
     win = win[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
     return win.mean(axis=(4, 5))
 ''', "Defaults the stride to 1 instead of to the window size when stride is None.",
-    r"(default|stride ?= ?None|stride.{0,30}kernel.?size)")
+    r"(default|stride ?= ?None|stride.{0,30}kernel.?size|stride (is )?ignored)")
 bug(A3, "avg_pool2d", "row_stride_for_columns", _AVGP_SIG + _AVGP_GEOM + '''
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     win = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
@@ -941,18 +939,18 @@ bug(A3, "avg_pool2d", "window_rows_cols_swapped", _AVGP_SIG + _AVGP_GEOM + '''
 ''', "Takes (kw, kh) windows instead of (kh, kw), right only for square windows.",
     r"(swap|\(kh, ?kw\)|\(kw, ?kh\)|non-?square)")
 
-bug(A3, "avg_pool2d", "float32_kept", _AVGP_SIG + '''    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "avg_pool2d")
-    x = np.asarray(x)
+bug(A3, "avg_pool2d", "float32_upcast", _AVGP_SIG + '''    (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "avg_pool2d")
+    x = np.asarray(x, dtype=np.float64)
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     win = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
     win = win[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
     return win.mean(axis=(4, 5))
-''', "Does not convert to float64 (the mean of integers is float64 anyway), so a float32 input gives a float32 result.",
-    r"(dtype|float32|float64)")
+''', "Converts every input to float64, so a float32 feature map is upcast instead of staying float32.",
+    r"(dtype|float32|upcast)")
 
 _GAP = '''
 def global_avg_pool2d(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    x = as_float(x)
     if x.ndim != 4:
         raise ValueError(f"global_avg_pool2d expects x of shape (N, C, H, W), got {{x.shape}}")
     return {}
@@ -965,26 +963,26 @@ bug(A3, "global_avg_pool2d", "sum_not_mean", _GAP.format("x.sum(axis=(2, 3))"),
     "Sums each feature map instead of averaging it.", r"(sum(med)? instead|\bmean\b|averag|divid)")
 bug(A3, "global_avg_pool2d", "divides_by_h_squared", _GAP.format("x.sum(axis=(2, 3)) / (x.shape[2] * x.shape[2])"),
     "Divides the sum by H * H instead of H * W, right only for square maps.",
-    r"(non-?square|H ?\* ?W|width|wrong count)")
+    r"(non-?square|\bwidth\b|wrong count|H ?\* ?H)")
 bug(A3, "global_avg_pool2d", "channels_last_axes", _GAP.format("x.mean(axis=(1, 2))"),
     "Averages over axes (1, 2) as for channels-last images, mixing channels and rows instead of averaging H and W.",
     r"(wrong axes|\baxis\b|\baxes\b|NHWC|channels.last)")
 bug(A3, "global_avg_pool2d", "no_4d_check", '''
 def global_avg_pool2d(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    x = as_float(x)
     return x.mean(axis=(-2, -1))
 ''', "Averages the last two axes of any array, so a 3-D x is accepted instead of raising ValueError.",
     r"(4-?D|3-?D|ndim|expected ValueError)")
-bug(A3, "global_avg_pool2d", "float32_kept", '''
+# --------------------------------------------------------------------------------------------
+bug(A3, "global_avg_pool2d", "float32_upcast", '''
 def global_avg_pool2d(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim != 4:
         raise ValueError(f"global_avg_pool2d expects x of shape (N, C, H, W), got {x.shape}")
     return x.mean(axis=(2, 3))
-''', "Averages the array as it is, so a float32 input gives a float32 result instead of float64.",
-    r"(dtype|float32|float64)")
+''', "Converts the input to float64, so a float32 feature map gives a float64 result instead of staying float32.",
+    r"(dtype|float32|upcast)")
 
-# --------------------------------------------------------------------------------------------
 # 04_classification_head: forward layers, loss, metrics
 # --------------------------------------------------------------------------------------------
 
@@ -1003,7 +1001,7 @@ bug(A4, "relu", "np_max_reduces", '''
 def relu(x: np.ndarray) -> np.ndarray:
     return np.max(np.asarray(x, dtype=np.float64), 0)
 ''', "Uses np.max(x, 0), which reduces along axis 0, instead of the elementwise np.maximum.",
-    r"(np\.max\b|np\.maximum|reduc|elementwise)")
+    r"(np\.max\b|np\.maximum|reduc|elementwise|axis (is )?missing)")
 bug(A4, "relu", "leaky_slope", '''
 def relu(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
