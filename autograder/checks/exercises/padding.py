@@ -21,6 +21,8 @@ def _size_fixed(rng):
     yield Case("ResNet stem: 224, 7x7, stride 2, pad 3", (224, 7), {"stride": 2, "padding": 3})
     yield Case("7x7 input, 3x3 filter, stride 3 (floors)", (7, 3), {"stride": 3})
     yield Case("32, 5x5 filter, no padding", (32, 5), {})
+    yield Case("3x3 input, 5x5 filter, padding 2: the filter fits the padded input", (3, 5),
+               {"padding": 2})
 
 
 def _size_random(rng):
@@ -350,7 +352,9 @@ def _im2col_random(rng):
         N, C = int(rng.integers(1, 3)), int(rng.integers(1, 4))
         kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
         stride = (int(rng.integers(1, 3)), int(rng.integers(1, 4)))
-        padding = int(rng.integers(0, 3))
+        # (ph, pw) pairs too: padding the columns by ph is right only when ph == pw
+        padding = (int(rng.integers(0, 3)), int(rng.integers(0, 3))) if trial % 2 else int(
+            rng.integers(0, 3))
         x = rng.standard_normal((N, C, kh + int(rng.integers(0, 6)), kw + int(rng.integers(0, 6))))
         yield Case(f"random {trial}: x {shape_str(x)}, kh={kh}, kw={kw}, stride={stride}, "
                    f"padding={padding}", (x, kh, kw), {"stride": stride, "padding": padding})
