@@ -185,7 +185,9 @@ def _always_raise(nb) -> None:
 
 
 def _lines_only_in(secret: Path, public: Path) -> list[str]:
-    seen = public.read_text()
+    """Lines of ``secret`` longer than 40 characters that no cell of the notebook ``public``
+    holds (compared with the cells' text, not the escaped JSON)."""
+    seen = "\n".join(cell.source for cell in nbformat.read(public, as_version=4).cells)
     return [line.strip() for line in secret.read_text().splitlines()
             if len(line.strip()) > 40 and line.strip() not in seen]
 
