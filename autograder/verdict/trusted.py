@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -151,7 +150,7 @@ def submission_cells(submission_nb: Path, plan: Plan) -> tuple[list[dict], str]:
         if not isinstance(cells, list):
             raise TypeError("cells is not a list")
         wanted = set(plan.solution_ids)
-        found, added = [], 0
+        found = []
         for index, cell in enumerate(cells):
             if not isinstance(cell, dict) or cell.get("cell_type") != "code":
                 continue
@@ -163,7 +162,6 @@ def submission_cells(submission_nb: Path, plan: Plan) -> tuple[list[dict], str]:
                 src = _source(cell)
                 if src.strip() in plan.course_code:
                     continue  # the course's own cell (a figure, training), unchanged
-                added += 1
                 found.append({"source": src, "where": f"added cell {index}",
                               "definitions_only": True})
     except (Exception, RecursionError) as exc:
@@ -400,8 +398,3 @@ def grade_submission(folder: Path, source_dir: Path, limits: sandbox.Limits | No
     deadline = time.monotonic() + limits.submission_seconds(n)
     return [grade_notebook(Path(folder) / src.name, src, limits, sandboxed=sandboxed,
                            deadline=deadline) for src in sources]
-
-
-def bwrap_or_plain() -> bool:
-    """True if the sandbox is available here (learners' ``check`` runs without it if not)."""
-    return shutil.which("bwrap") is not None

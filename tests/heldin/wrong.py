@@ -2,7 +2,7 @@
 
 Every bug is one realistic mistake in one answer cell; the rest of the function follows the
 notebook's docstring. ``code`` is the whole answer cell. ``named_if`` is a case-insensitive regex
-that a feedback text naming this mistake would match. Graded by tests/heldin/run_wrong.py.
+that a feedback text naming this mistake would match. Graded by bench/diagnosis.py.
 """
 # ruff: noqa: E501
 
