@@ -72,7 +72,8 @@ def conv2d_multi(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> n
 def conv_params(c_in: int, c_out: int, kh: int, kw: int, bias: bool = True) -> int:
     '''Learnable parameters of a convolutional layer: c_out filters of c_in x kh x kw.
 
-    Returns params: int, params = c_out * (c_in * kh * kw + bias). The image size does not
+    Returns params: int (a numpy integer is accepted; a float is not),
+    params = c_out * (c_in * kh * kw + bias). The image size does not
     appear: every position shares the same filters.
     Raises ValueError, naming the sizes, if a size is not a positive integer.
 
@@ -87,7 +88,8 @@ def conv_params(c_in: int, c_out: int, kh: int, kw: int, bias: bool = True) -> i
 def fc_params(n_in: int, n_out: int, bias: bool = True) -> int:
     '''Learnable parameters of a fully connected layer from n_in inputs to n_out units.
 
-    Returns params: int, params = n_out * (n_in + bias).
+    Returns params: int (a numpy integer is accepted; a float is not),
+    params = n_out * (n_in + bias).
     Raises ValueError, naming the sizes, if a size is not a positive integer.
 
     EXAMPLE:
@@ -104,7 +106,8 @@ def locally_connected_params(h_out: int, w_out: int, c_in: int, c_out: int, kh: 
 
     Every one of the h_out x w_out output positions has its own c_out filters of c_in x kh x kw,
     each with its own bias.
-    Returns params: int, params = h_out * w_out * c_out * (c_in * kh * kw + bias).
+    Returns params: int (a numpy integer is accepted; a float is not),
+    params = h_out * w_out * c_out * (c_in * kh * kw + bias).
     Raises ValueError, naming the sizes, if a size is not a positive integer.
 
     EXAMPLE:

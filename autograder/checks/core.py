@@ -81,6 +81,8 @@ class Exercise:
     dtype_rule: str | None = None
     # the group whose first cases are cast for the dtype rule (index into groups)
     dtype_group: int = 1
+    # a count: the result must be an int or a numpy integer, never a float (the docstring says so)
+    int_result: bool = False
 
     def reference_fn(self) -> Callable[..., Any]:
         return getattr(importlib.import_module("solutions"), self.reference)
@@ -325,6 +327,10 @@ def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
     if isinstance(want, np.ndarray) and isinstance(got, list | tuple):
         return Failure(case, head + f"  expected: {describe(want)}\n  got:      {describe(got)}"
                        f"\n  likely mistake: {MISTAKES['list_returned']}\n")
+    if ex.int_result and (not isinstance(got, int | np.integer) or isinstance(got, bool)):
+        # counts are exact: a Python int or a numpy integer (np.prod's) both count as an int
+        return Failure(case, head + f"  expected: int {want}\n  got:      {describe(got)} "
+                       f"{got!r:.40}\n  likely mistake: {MISTAKES['count_not_int']}\n")
     want = np.asarray(want)
     if diagnose(got, want, atol=ex.atol) is None:
         return None

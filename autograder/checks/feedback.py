@@ -25,6 +25,8 @@ MISTAKES: dict[str, str] = {
     "array as dout (so `dx[...] = 0` writes into dout), and `x -= m`, `x[x < 0] = 0` or "
     "np.add.at(x, ...) write into x; copy first (dout.copy()) or build a new array "
     "(np.where, np.maximum, x - m).",
+    "count_not_int": "a count is a whole number: return an int (a Python int or a numpy "
+    "integer), not a float. Use // instead of /, or int(...) around a product of ints.",
     "list_returned": "return a numpy array (np.array(...)), not a Python list or tuple: the "
     "docstring specifies an array.",
     "flipped_kernel": "the kernel is flipped (that is true convolution). Deep-learning "

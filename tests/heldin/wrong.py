@@ -286,12 +286,13 @@ def conv_params(c_in: int, c_out: int, kh: int, kw: int, bias: bool = True) -> i
 ''', "Skips _check_positive, so zero or negative sizes return a count instead of raising ValueError.",
     r"(expected ValueError|positive|must raise)")
 
-bug(A1, "conv_params", "numpy_integer_returned", '''
+bug(A1, "conv_params", "float_count", '''
 def conv_params(c_in: int, c_out: int, kh: int, kw: int, bias: bool = True) -> int:
     _check_positive(c_in=c_in, c_out=c_out, kh=kh, kw=kw)
-    return c_out * (np.prod([c_in, kh, kw]) + int(bias))
-''', "Counts with np.prod, so the result is a numpy int64 instead of the Python int the exercise asks for.",
-    r"(python int|numpy (int|integer|scalar)|not an? (python )?int\b|np\.int64|numpy\.int64)")
+    # float, "so that big layers cannot overflow"
+    return c_out * (np.prod([c_in, kh, kw], dtype=np.float64) + bias)
+''', "Counts in floating point (np.prod with dtype=float64), so the result is a float, not the int the exercise asks for.",
+    r"(return an int|not a float|whole number)")
 
 _FC_P = '''
 def fc_params(n_in: int, n_out: int, bias: bool = True) -> int:
@@ -344,13 +345,14 @@ def locally_connected_params(h_out: int, w_out: int, c_in: int, c_out: int, kh: 
 ''', "Validates only the conv sizes, not h_out and w_out, so a zero or negative output size returns a count instead of raising ValueError.",
     r"((h_out|w_out|output size).{0,40}(positive|ValueError)|expected ValueError)")
 
-bug(A1, "locally_connected_params", "numpy_integer_returned", '''
+bug(A1, "locally_connected_params", "float_count", '''
 def locally_connected_params(h_out: int, w_out: int, c_in: int, c_out: int, kh: int, kw: int,
                              bias: bool = True) -> int:
     _check_positive(h_out=h_out, w_out=w_out, c_in=c_in, c_out=c_out, kh=kh, kw=kw)
-    return np.prod([h_out, w_out, c_out]) * (c_in * kh * kw + int(bias))
-''', "Multiplies the position and filter counts with np.prod, so the result is a numpy int64 instead of a Python int.",
-    r"(python int|numpy (int|integer|scalar)|not an? (python )?int\b|np\.int64|numpy\.int64)")
+    positions = np.ones((h_out, w_out)).sum()  # one filter bank per output position
+    return positions * c_out * (c_in * kh * kw + int(bias))
+''', "Counts the positions by summing a float array of ones, so the result is a float, not an int.",
+    r"(return an int|not a float|whole number)")
 
 # edge_kernel ----------------------------------------------------------------------------------
 

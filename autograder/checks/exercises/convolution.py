@@ -240,6 +240,7 @@ def _count_bad(names: tuple[str, ...]):
 CONV_NAMES = ("c_in", "c_out", "kh", "kw")
 register(Exercise(
     name="conv_params",
+    int_result=True,
     reference="conv_params",
     seed=2014,
     atol=0.5,
@@ -265,6 +266,7 @@ register(Exercise(
 FC_NAMES = ("n_in", "n_out")
 register(Exercise(
     name="fc_params",
+    int_result=True,
     reference="fc_params",
     seed=2015,
     atol=0.5,
@@ -289,6 +291,7 @@ register(Exercise(
 LC_NAMES = ("h_out", "w_out", "c_in", "c_out", "kh", "kw")
 register(Exercise(
     name="locally_connected_params",
+    int_result=True,
     reference="locally_connected_params",
     seed=2016,
     atol=0.5,
