@@ -45,6 +45,9 @@ class Case:
     key: tuple = ()  # (group, position), set when the cases are generated
     # the dtype the result must have (cases of the exercise's dtype rule), else None
     expect_dtype: Any = None
+    # turns the returned object into data and compares it (autograder.checks.models.ModelProbe:
+    # a model crosses the sandbox only as data): .call(fn, args, kwargs), .compare(got, want)
+    probe: Any = None
 
 
 @dataclass
@@ -62,6 +65,9 @@ class Mistake:
 
     key: str  # a key of feedback.MISTAKES, or a plain-words description
     variant: Callable[..., Any]
+    # the variant is undefined on some cases (it raises there, as the student's code would):
+    # it names the cases it covers, and cannot be expected to name a whole report
+    partial: bool = False
 
 
 @dataclass
@@ -226,7 +232,7 @@ def _call(fn: Callable[..., Any], case: Case
     printed = io.StringIO()
     try:
         with redirect_stdout(printed):
-            value = fn(*args, **kwargs)
+            value = fn(*args, **kwargs) if case.probe is None else case.probe.call(fn, args, kwargs)
         return value, None, printed.getvalue(), mutated_arguments(case, args, kwargs)
     except Exception as exc:  # the student's code may raise anything
         return None, exc, printed.getvalue(), ()
@@ -290,6 +296,16 @@ def _variants(ex: Exercise, case: Case) -> list[tuple[str, Any]]:
     return out
 
 
+def _is_integer(value: Any) -> bool:
+    """An int, a numpy integer, or (as a result comes back from the sandbox) a 0-d integer
+    array; never a bool or a float."""
+    if isinstance(value, bool | np.bool_):
+        return False
+    if isinstance(value, int | np.integer):
+        return True
+    return isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu"
+
+
 def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
                reference: Callable[..., Any]) -> Failure | None:
     """None if the student's function passes ``case``, else the failure."""
@@ -320,6 +336,9 @@ def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
     want, ref_exc, _, _ = _call(reference, case)
     if ref_exc is not None:  # a broken case is the course's bug, never the student's
         raise RuntimeError(f"{ex.name}: the reference fails on {case.label}: {ref_exc!r}")
+    if case.probe is not None:  # compared as data, see autograder.checks.models
+        problem = case.probe.compare(got, want, lambda: _variants(ex, case))
+        return None if problem is None else Failure(case, head + problem)
     if case.expect_dtype is not None:
         return _check_dtype(ex, case, got, want)
     if ex.outputs:
@@ -327,7 +346,7 @@ def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
     if isinstance(want, np.ndarray) and isinstance(got, list | tuple):
         return Failure(case, head + f"  expected: {describe(want)}\n  got:      {describe(got)}"
                        f"\n  likely mistake: {MISTAKES['list_returned']}\n")
-    if ex.int_result and (not isinstance(got, int | np.integer) or isinstance(got, bool)):
+    if ex.int_result and not _is_integer(got):
         # counts are exact: a Python int or a numpy integer (np.prod's) both count as an int
         return Failure(case, head + f"  expected: int {want}\n  got:      {describe(got)} "
                        f"{got!r:.40}\n  likely mistake: {MISTAKES['count_not_int']}\n")

@@ -79,6 +79,9 @@ MISTAKES: dict[str, str] = {
     "size k sees k pixels: 1 + (k - 1)).",
     "im2col_order": "the rows of the columns matrix are ordered (kh, kw, C); they must follow the "
     "weight layout (C, kh, kw), so that w.reshape(F, -1) @ cols is the convolution.",
+    "conv_fast_weight_order": "the flattened weights and the columns' rows are in different "
+    "orders: im2col's rows run (C, kh, kw), the order of w.reshape(C_out, -1); one of the two "
+    "(the weights, or your columns) is in (kh, kw, C) order.",
     "im2col_transposed": "the columns matrix is transposed: it is (N, C*kh*kw, H'*W'), one column "
     "per output position.",
     "pool_across_channels": "the pooling mixes channels; each channel is pooled on its own, "
@@ -174,13 +177,48 @@ MISTAKES: dict[str, str] = {
     "has x's shape.",
     "conv_dw_flipped": "dw is flipped; the forward pass is cross-correlation, so dw[f, c, a, b] "
     "pairs dout with xpad at offset (a, b), unflipped.",
+    "flatten_fortran": "the values are taken in Fortran (column-major) order (order='F'), which mixes "
+    "the values of different examples into one row; reshape in C order, the default: "
+    "x.reshape(N, -1).",
+    "linear_bias_column": "the bias is added as a column (b[:, None]), so it broadcasts over the batch "
+    "axis; b has one entry per output unit and is added to every row: x @ w + b.",
+    "softmax_global_max": "the maximum subtracted is the global one (s.max()), not each slice's along "
+    "`axis`: a row far below the global maximum underflows to 0 / 0 = nan. Subtract "
+    "s.max(axis=axis, keepdims=True).",
+    "ce_no_max_shift": "log-sum-exp is computed without subtracting the row maximum first: exp of a "
+    "large logit overflows to inf. Subtract each row's max before np.exp: log-softmax"
+    " = (s - m) - log(sum(exp(s - m))).",
+    "topk_count": "the result is the number of wrong examples, not their fraction: divide the count"
+    " by N (or take np.mean of the wrong/right flags).",
+    "topk_k_plus_one": "one class too many is kept (k + 1): an example is right when fewer than k scores"
+    " are strictly larger than its true class's score (larger < k, not larger <= k).",
+    "sce_grad_by_classes": "the gradient is divided by the number of classes K; the loss is a mean over the "
+    "N examples, so divide by N = len(y).",
+    "sce_onehot_columns": "1 is subtracted in the columns y of every row (p[:, y] -= 1); subtract it once "
+    "per row, at that row's true class: p[np.arange(N), y] -= 1.",
+    "pool_grad_last_tie": "among tied maxima the gradient goes to the last one; the course, like PyTorch, "
+    "sends it to the first maximum in row-major order (np.argmax returns the first).",
+    "conv_dw_one_image": "dw holds only one image's contribution (dw[...] = inside the loop over the "
+    "batch, instead of +=): dw sums the gradient over every image of the batch.",
     "nan": "the result contains nan or inf where the expected result is finite.",
     "no_return": "the function returned None: did you forget the `return` statement?",
 }
 
 
 class CheckFailure(AssertionError):
-    """A check failed; the message names the case, what was expected, and the likely mistake."""
+    """A check failed; the message names the case, what was expected, and the likely mistake.
+
+    In IPython it renders as that message under one line naming the exercise, with no
+    traceback through the course's modules (IPython's ``_render_traceback_`` hook); it is still
+    an error, so Run All stops at the cell and nbgrader counts the cell as failed.
+    """
+
+    exercise = ""  # set when the failure is about a named exercise (see require_implemented)
+
+    def _render_traceback_(self) -> list[str]:
+        from autograder.checks import notebook
+
+        return notebook.render_failure(self)
 
 
 def describe(value: Any) -> str:
@@ -372,12 +410,15 @@ def expect(
     want: Any,
     *,
     case: str,
-    atol: float = 1e-8,
+    atol: float = 1e-10,
     mistakes: Mapping[str, Any] | None = None,
 ) -> None:
     """Visible-test assertion: raise :class:`CheckFailure` naming ``case`` if ``got != want``.
 
-    A float ``want`` also requires a float64 result; integer literals only compare values.
+    A float ``want`` also requires a float64 result; integer literals only compare values (an
+    array of them is described with the float dtype of a float result, since the exercises'
+    docstrings give the dtype: "expected: float64 array", never "int64"). The tolerance is
+    the hidden checks' (1e-10, as the README says) unless ``atol`` is given.
 
     EXAMPLE:
         >>> expect(corr2d(X, K), [[27, 37], [57, 67]], case="X = arange(9).reshape(3, 3)",
@@ -387,6 +428,9 @@ def expect(
     want = np.asarray(want)
     if want.dtype.kind not in "iuf":
         raise TypeError(f"expect: the expected value must be numeric, got {describe(want)}")
+    if (want.dtype.kind in "iu" and want.ndim >= 1 and type(got) is np.ndarray
+            and got.dtype.kind == "f"):
+        want = want.astype(got.dtype)
     problem = diagnose(got, want, atol=atol, mistakes=mistakes)
     if problem is not None:
         raise CheckFailure(f'case "{case}":\n{problem}')
@@ -410,16 +454,52 @@ def expect_raises(fn, *args, exception: type[BaseException] = ValueError, case: 
 
 
 def require_implemented(fn, *args, **kwargs) -> None:
-    """Raise NotImplementedError if ``fn`` is still a stub; ignore any other outcome.
+    """The first line of every hidden-test cell: is this exercise ready to be graded?
 
-    Hidden-test cells start with this line, so a notebook whose stubs are untouched fails every
-    graded cell, while a partly working function still reaches the hidden checks for partial
-    credit.
+    * ``fn`` is still a stub (it raises NotImplementedError): under nbgrader (``validate``,
+      ``autograde``) and outside IPython this raises NotImplementedError("<name> is not
+      implemented yet"), so the graded cell fails and nbgrader gives it 0; in a learner's
+      Jupyter session it prints that one line and returns, so Run All goes on.
+    * a visible test of ``fn`` failed in this session (recorded by
+      :mod:`autograder.checks.notebook`): raises :class:`CheckFailure` naming the exercise and
+      the case, so nbgrader's Validate, which looks only at graded cells, fails here.
+    * anything else (including other errors of ``fn``): returns, and the hidden checks decide,
+      so a partly working function still earns partial credit.
     """
     __tracebackhide__ = True
+    from autograder.checks import notebook
+
+    name = getattr(fn, "__name__", repr(fn))
     try:
         fn(*args, **kwargs)
-    except NotImplementedError:
-        raise NotImplementedError(f"{getattr(fn, '__name__', fn)} is not implemented yet") from None
+    except NotImplementedError as exc:
+        found = notebook.stub_name(exc)
+        message = notebook.stub_message(found[0], name) if found else (
+            f"{name} is not implemented yet")
+        if notebook.learner_session():
+            print(message)
+            return
+        raise notebook._NotImplementedMessage(message) from None
     except Exception:
         pass
+    failures = notebook.visible_failures(name)
+    if failures:
+        count = "a visible test" if len(failures) == 1 else f"{len(failures)} visible tests"
+        error = CheckFailure(f"{name} failed {count} above (fix it, run the test again):\n"
+                             + "\n".join(failures))
+        error.exercise = name
+        raise error
+
+
+def _install_in_ipython() -> None:
+    """Inside IPython (JupyterLab, nbclient, nbgrader's kernels), install how failures and stubs
+    show and the record Validate reads (:mod:`autograder.checks.notebook`)."""
+    import sys
+
+    if "IPython" in sys.modules:
+        from autograder.checks import notebook
+
+        notebook.install()
+
+
+_install_in_ipython()

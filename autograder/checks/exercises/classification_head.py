@@ -75,6 +75,7 @@ register(Exercise(
     mistakes=[
         Mistake("flatten_batch", lambda x: _f(x).ravel()),
         Mistake("flatten_nhwc", lambda x: np.moveaxis(_f(x), 1, -1).reshape(len(x), -1)),
+        Mistake("flatten_fortran", lambda x: _f(x).reshape(len(x), -1, order="F")),
         Mistake("flatten_transposed", lambda x: _f(x).reshape(len(x), -1).T),
         Mistake("flatten_transposed", lambda x: _f(x).reshape(-1, len(x))),
     ],
@@ -121,6 +122,7 @@ register(Exercise(
     ],
     mistakes=[
         Mistake("linear_no_bias", lambda x, w, b: _f(x) @ _f(w)),
+        Mistake("linear_bias_column", lambda x, w, b: _f(x) @ _f(w) + _f(b)[:, None]),
         Mistake("linear_transposed", lambda x, w, b: (_f(x) @ _f(w) + _f(b)).T),
         Mistake("linear_w_transposed", lambda x, w, b: _f(x) @ _f(w).T + _f(b)),
     ],
@@ -166,6 +168,12 @@ def _softmax_last_axis(scores, axis=-1):
     return ref("softmax")(scores, axis=-1)
 
 
+def _softmax_global_max(scores, axis=-1):
+    with np.errstate(all="ignore"):
+        e = np.exp(_f(scores) - _f(scores).max())
+        return e / e.sum(axis=axis, keepdims=True)
+
+
 def _softmax_global(scores, axis=-1):
     s = _f(scores)
     e = np.exp(s - s.max())
@@ -188,6 +196,7 @@ register(Exercise(
         Mistake("softmax_wrong_axis", _softmax_other_axis),
         Mistake("softmax_axis_ignored", _softmax_last_axis),
         Mistake("softmax_global", _softmax_global),
+        Mistake("softmax_global_max", _softmax_global_max),
     ],
     dtype_rule="float64",
 ))
@@ -231,6 +240,13 @@ def _ce_sum(scores, y):
     return ref("cross_entropy")(scores, y) * len(y)
 
 
+def _ce_no_max_shift(scores, y):
+    s = _f(scores)
+    with np.errstate(all="ignore"):
+        logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+    return float(-logp[np.arange(len(y)), np.asarray(y)].mean())
+
+
 def _ce_underflow(scores, y):
     with np.errstate(divide="ignore"):
         p = ref("softmax")(_f(scores), axis=1)
@@ -261,6 +277,7 @@ register(Exercise(
     mistakes=[
         Mistake("ce_sum", _ce_sum),
         Mistake("ce_underflow", _ce_underflow),
+        Mistake("ce_no_max_shift", _ce_no_max_shift),
         Mistake("ce_no_log_softmax", _ce_no_log_softmax),
         Mistake("ce_sign", _ce_positive),
     ],
@@ -353,6 +370,10 @@ register(Exercise(
         Mistake("topk_lowest", lambda s, y, k=5: float(
             1 - (np.argsort(_f(s), axis=1)[:, :k] == np.asarray(y)[:, None]).any(axis=1).mean())),
         Mistake("topk_top1", lambda s, y, k=5: ref("topk_error")(s, y, 1)),
+        Mistake("topk_count", lambda s, y, k=5: ref("topk_error")(s, y, k) * len(y)),
+        Mistake("topk_k_plus_one", lambda s, y, k=5: float(
+            1 - (_topk_best(s, min(k + 1, np.shape(s)[1])) == np.asarray(y)[:, None]).any(
+                axis=1).mean())),
         Mistake("topk_off_by_one", lambda s, y, k=5: float(
             1 - (_topk_best(s, max(k - 1, 1)) == np.asarray(y)[:, None]).any(axis=1).mean())),
         Mistake(TOPK_TIES_AGAINST, _topk_ties_against),
@@ -547,6 +568,12 @@ def _sce_sign(scores, y):
     return -ref("softmax_cross_entropy_backward")(scores, y)
 
 
+def _sce_onehot_columns(scores, y):
+    p = ref("softmax")(scores, axis=1).copy()
+    p[:, np.asarray(y)] -= 1
+    return p / len(y)
+
+
 def _sce_no_onehot(scores, y):
     return ref("softmax")(scores, axis=1) / len(y)
 
@@ -567,6 +594,9 @@ register(Exercise(
         Mistake("sce_grad_not_mean", _sce_not_mean),
         Mistake("sce_grad_sign", _sce_sign),
         Mistake("sce_grad_no_onehot", _sce_no_onehot),
+        Mistake("sce_grad_by_classes", lambda scores, y: ref("softmax_cross_entropy_backward")(
+            scores, y) * len(y) / np.shape(scores)[1]),
+        Mistake("sce_onehot_columns", _sce_onehot_columns),
     ],
     dtype_rule="float64",
 ))
@@ -655,6 +685,10 @@ def _pool_backward_loops(dout, x, kernel_size, stride=None, padding=0, *, kind: 
         sw = 1
     elif steps == "cols":
         sh = 1
+    elif steps == "rows_for_cols":
+        sw = sh
+    elif steps == "cols_for_rows":
+        sh = sw
     x, dout = _f(x), _f(dout)
     H, W = x.shape[2:]
     if fill is None:
@@ -678,6 +712,10 @@ def _pool_backward_loops(dout, x, kernel_size, stride=None, padding=0, *, kind: 
             target[win == win.max()] += g
         elif mode == "spread":
             target += g
+        elif mode == "last_max":
+            flat = win.size - 1 - int(np.argmax(win.ravel()[::-1]))
+            a, b = np.unravel_index(flat, win.shape)
+            target[a, b] += g
         else:
             a, b = np.unravel_index(np.argmax(win), win.shape)
             target[a, b] = g if mode == "overwrite" else target[a, b] + g
@@ -703,6 +741,8 @@ def _pool_backward_family(kind: str) -> list[Mistake]:
     return [
         Mistake(STRIDE_ONE_AXIS, _pool_backward_mistake(kind, steps="rows")),
         Mistake(STRIDE_ONE_AXIS, _pool_backward_mistake(kind, steps="cols")),
+        Mistake(STRIDE_ONE_AXIS, _pool_backward_mistake(kind, steps="rows_for_cols")),
+        Mistake(STRIDE_ONE_AXIS, _pool_backward_mistake(kind, steps="cols_for_rows")),
         Mistake("pool_wh", _pool_backward_mistake(kind, swap=True)),
         Mistake("pad_one_side", _pool_backward_mistake(kind, sides="after", crop="corner")),
         Mistake("conv_dx_pad_crop", _pool_backward_mistake(kind, crop="corner")),
@@ -718,6 +758,7 @@ register(Exercise(
         Mistake("pool_grad_overwrite", _pool_backward_mistake("max", mode="overwrite")),
         Mistake("pool_grad_all_ties", _pool_backward_mistake("max", mode="all_ties")),
         Mistake("pool_grad_spread", _pool_backward_mistake("max", mode="spread")),
+        Mistake("pool_grad_last_tie", _pool_backward_mistake("max", mode="last_max")),
         Mistake("max_pad_zero", _pool_backward_mistake("max", fill=0.0)),
         *_pool_backward_family("max"),
     ],
@@ -781,6 +822,10 @@ def _conv_backward_loops(dout, x, w, stride=1, padding=0, *, steps: str = "both"
         sw = 1
     elif steps == "cols":
         sh = 1
+    elif steps == "rows_for_cols":
+        sw = sh
+    elif steps == "cols_for_rows":
+        sh = sw
     x, w, dout = _f(x), _f(w), _f(dout)
     H, W = x.shape[2:]
     KH, KW = w.shape[2:]
@@ -815,6 +860,32 @@ def _conv_dx_unflipped(dout, x, w, stride=1, padding=0):
     dx = ref("conv2d_backward")(dout, x, np.asarray(w)[:, :, ::-1, ::-1], stride=stride,
                                 padding=padding)[0]
     return (dx, *ref("conv2d_backward")(dout, x, w, stride=stride, padding=padding)[1:])
+
+
+def _conv_dw_one_image(n: int):
+    """dw from image n only (dw[...] = inside the loop over the batch)."""
+    def variant(dout, x, w, stride=1, padding=0):
+        dx, dw, db = ref("conv2d_backward")(dout, x, w, stride=stride, padding=padding)
+        one = ref("conv2d_backward")(_f(dout)[n:n + 1 or None], _f(x)[n:n + 1 or None], w,
+                                     stride=stride, padding=padding)[1]
+        return dx, one, db
+    return variant
+
+
+def _conv_dx_offsets_overwrite(dout, x, w, stride=1, padding=0):
+    """dx assigned (=) per kernel offset instead of accumulated: the last offset wins."""
+    dx, dw, db = ref("conv2d_backward")(dout, x, w, stride=stride, padding=padding)
+    (sh, sw), (ph, pw) = as_pair(stride), as_pair(padding)
+    x, w, d = _f(x), _f(w), _f(dout)
+    H, W = x.shape[2:]
+    KH, KW = w.shape[2:]
+    Ho, Wo = d.shape[2:]
+    dxpad = np.zeros((x.shape[0], x.shape[1], H + 2 * ph, W + 2 * pw))
+    for a in range(KH):
+        for b in range(KW):
+            rows, cols = slice(a, a + sh * Ho, sh), slice(b, b + sw * Wo, sw)
+            dxpad[:, :, rows, cols] = np.einsum("nfij,fc->ncij", d, w[:, :, a, b])
+    return dxpad[:, :, ph:ph + H, pw:pw + W], dw, db
 
 
 def _cb(name: str):
@@ -864,6 +935,11 @@ register(Exercise(
         Mistake(CONV_DX_UNFLIPPED, _conv_dx_unflipped),
         Mistake(STRIDE_ONE_AXIS, _conv_backward_mistake(steps="rows")),
         Mistake(STRIDE_ONE_AXIS, _conv_backward_mistake(steps="cols")),
+        Mistake(STRIDE_ONE_AXIS, _conv_backward_mistake(steps="rows_for_cols")),
+        Mistake(STRIDE_ONE_AXIS, _conv_backward_mistake(steps="cols_for_rows")),
+        Mistake("conv_dw_one_image", _conv_dw_one_image(-1)),
+        Mistake("conv_dw_one_image", _conv_dw_one_image(0)),
+        Mistake("pool_grad_overwrite", _conv_dx_offsets_overwrite),
         Mistake("pad_one_side", _conv_backward_mistake(sides="after", crop="corner")),
     ],
     dtype_rule="float64",

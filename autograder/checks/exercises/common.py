@@ -27,5 +27,17 @@ def as_pair(v: Any) -> tuple:
 # Plain-words mistakes shared by several exercises (keys that are not in feedback.MISTAKES)
 STRIDE_ONE_AXIS = ("the stride is used on one axis only: rows step by sh and columns by sw, so "
                    "out[i, j] reads the window at row i * sh and column j * sw.")
+STRIDE_ROW_FOR_COLS = ("the columns step by the row stride sh: rows step by sh and columns by sw, "
+                       "so out[i, j] reads the window at row i * sh and column j * sw.")
 STRIDE_SWAPPED = ("the (sh, sw) stride pair is read as (sw, sh): sh steps the rows (H), sw the "
                   "columns (W).")
+
+
+def columns_stepped_by(full: np.ndarray, step: int, count: int) -> np.ndarray:
+    """From an output computed with column stride 1, the ``count`` columns 0, step, 2*step...:
+    the output of a pass whose windows move along the columns by ``step``. Raises ValueError
+    when such a pass would run off the input (a student's slicing would fail there too)."""
+    idx = np.arange(count) * step
+    if count == 0 or idx[-1] >= full.shape[-1]:
+        raise ValueError("the windows run off the input")
+    return full[..., idx]

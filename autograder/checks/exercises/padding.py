@@ -7,8 +7,10 @@ import numpy as np
 from autograder.checks.core import Case, Exercise, Group, Mistake, register
 from autograder.checks.exercises.common import (
     STRIDE_ONE_AXIS,
+    STRIDE_ROW_FOR_COLS,
     STRIDE_SWAPPED,
     as_pair,
+    columns_stepped_by,
     ref,
     shape_str,
 )
@@ -230,6 +232,19 @@ def _conv_mistakes(name: str) -> list[Mistake]:
     def stride_swapped(x, w, b=None, stride=1, padding=0):
         return reference(x, w, b, stride=as_pair(stride)[::-1], padding=padding)
 
+    def row_stride_for_cols(x, w, b=None, stride=1, padding=0):
+        sh, sw = as_pair(stride)
+        count = reference(x, w, b, stride=stride, padding=padding).shape[-1]
+        return columns_stepped_by(reference(x, w, b, stride=(sh, 1), padding=padding), sh, count)
+
+    def bias_last_axis(x, w, b=None, stride=1, padding=0):
+        out = reference(x, w, None, stride=stride, padding=padding)
+        if b is None:
+            return out
+        if name == "conv2d_fast":  # b added to the (N, C_out, H'*W') product
+            return (out.reshape(*out.shape[:2], -1) + np.asarray(b)).reshape(out.shape)
+        return out + np.asarray(b)
+
     def padding_swapped(x, w, b=None, stride=1, padding=0):
         return reference(x, w, b, stride=stride, padding=as_pair(padding)[::-1])
 
@@ -264,6 +279,8 @@ def _conv_mistakes(name: str) -> list[Mistake]:
     return [Mistake("stride_ignored", no_stride),
             Mistake(STRIDE_ONE_AXIS, stride_rows_only), Mistake(STRIDE_ONE_AXIS, stride_cols_only),
             Mistake(STRIDE_SWAPPED, stride_swapped), Mistake("pad_swapped", padding_swapped),
+            Mistake(STRIDE_ROW_FOR_COLS, row_stride_for_cols, partial=True),
+            Mistake("bias_wrong_axis", bias_last_axis, partial=True),
             Mistake("pad_one_side", pad_one_side), Mistake("pad_one_side", pad_one_side_after),
             Mistake("short_output", short), Mistake("flipped_kernel", flipped),
             Mistake("transposed_kernel", transposed), Mistake("missing_bias", no_bias),
@@ -292,7 +309,7 @@ for _name, _seed in (("conv2d", 2022), ("conv2d_fast", 2023)):
             Group("bad input raises ValueError", 0.5, _conv_bad),
         ],
         mistakes=_conv_mistakes(_name) + (
-            [Mistake("im2col_order", _im2col_order_conv)] if _name == "conv2d_fast" else []),
+            [Mistake("conv_fast_weight_order", _im2col_order_conv)] if _name == "conv2d_fast" else []),
         dtype_rule="float64" if _name == "conv2d" else "keeps_float",
     ))
 

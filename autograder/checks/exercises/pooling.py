@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks.core import Case, Exercise, Group, Mistake, register
-from autograder.checks.exercises.common import STRIDE_ONE_AXIS, as_pair, ref, shape_str
+from autograder.checks.exercises.common import (
+    STRIDE_ONE_AXIS,
+    STRIDE_ROW_FOR_COLS,
+    as_pair,
+    columns_stepped_by,
+    ref,
+    shape_str,
+)
 
 GRID = np.arange(16.0).reshape(1, 1, 4, 4)
 
@@ -101,7 +108,13 @@ def _common_mistakes(name: str) -> list[Mistake]:
         return reference(x, kernel_size, (1, as_pair(kernel_size if stride is None else stride)[1]),
                          padding)
 
+    def row_stride_for_cols(x, kernel_size, stride=None, padding=0):
+        sh, _ = as_pair(kernel_size if stride is None else stride)
+        count = reference(x, kernel_size, stride, padding).shape[-1]
+        return columns_stepped_by(reference(x, kernel_size, (sh, 1), padding), sh, count)
+
     return [Mistake("pool_across_channels", across_channels),
+            Mistake(STRIDE_ROW_FOR_COLS, row_stride_for_cols, partial=True),
             Mistake("pool_across_channels", across_channels_one),
             Mistake("stride_ignored", stride_one), Mistake("pool_wh", wh),
             Mistake(STRIDE_ONE_AXIS, stride_rows_only), Mistake(STRIDE_ONE_AXIS, stride_cols_only),
