@@ -280,7 +280,8 @@ def grade_answers(answers: list[Answer], setup: list[dict], cells: list[dict], s
                 "key": str(k), "uid": uid, "home": f"/work/submission/{k}",
                 "function": answer.function, "cells": own,
                 "calls": [{"args": wire.encode_arg(tuple(case.args), job, f"in{k}_{i}_a"),
-                           "kwargs": wire.encode_arg(dict(case.kwargs), job, f"in{k}_{i}_k")}
+                           "kwargs": wire.encode_arg(dict(case.kwargs), job, f"in{k}_{i}_k"),
+                           **wire.encode_probe(case.probe, job, f"in{k}_{i}_p")}
                           for i, case in enumerate(cases)]})
         if not sandboxed:
             for j in jobs:

@@ -14,8 +14,9 @@ before the calls. Everything read from ``out/`` goes through :func:`read_case` a
 * validate the exact schema and every type: a record of any other shape, nesting, size or type
   is the student's failure for that case (it reads as :class:`Unreadable`), never an exception
   in the grader;
-* read arrays with ``allow_pickle=False``, of numeric dtypes only, and only the files named
-  after the case itself, so a record cannot point at other cases' arrays.
+* read arrays with ``allow_pickle=False``, of numeric dtypes only (and text arrays inside a
+  probe's data record, such as a model's layer names), and only the files named after the case
+  itself, so a record cannot point at other cases' arrays.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ MAX_EXERCISE = 64 * 1024 * 1024  # bytes read for one exercise, all cases togeth
 MAX_PARTS = 8  # parts of a tuple result
 MAX_TEXT = 500  # characters kept of an exception message
 MAX_SETUP_ERRORS = 50
+MAX_DATA_KEYS = 32  # entries of a probe's data record (a model's fingerprint)
 
 KINDS = ("ValueError", "TypeError", "NotImplementedError", "IndexError", "KeyError",
          "ZeroDivisionError", "AssertionError", "ArithmeticError", "RuntimeError")
@@ -71,6 +73,15 @@ def encode_arg(value: Any, folder: Path, stem: str) -> dict:
     if callable(value) and hasattr(value, "probe_name"):
         return {"probe": value.probe_name}
     raise TypeError(f"a case argument of type {type(value).__name__} cannot enter the sandbox")
+
+
+def encode_probe(probe: Any, folder: Path, stem: str) -> dict:
+    """A case's probe (autograder.checks.models.ModelProbe) as ``{"probe": {"name", "settings"}}``
+    for its call in job.json ({} without one): the sandbox applies the probe of that name to
+    the returned object and writes data, never the object."""
+    if probe is None:
+        return {}
+    return {"probe": {"name": probe.name, "settings": encode_arg(probe.settings, folder, stem)}}
 
 
 # ----------------------------------------------------------------------------- out of the sandbox
@@ -172,7 +183,7 @@ def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
     return value[:limit] if isinstance(value, str) else None
 
 
-def _read_array(folder_fd: int, name: str, budget: Budget) -> Any:
+def _read_array(folder_fd: int, name: str, budget: Budget, text: bool = False) -> Any:
     data = read_bytes(folder_fd, name, MAX_ARRAY)
     if data is None:
         return unreadable("missing or oversized array")
@@ -182,14 +193,42 @@ def _read_array(folder_fd: int, name: str, budget: Budget) -> Any:
         arr = np.load(io.BytesIO(data), allow_pickle=False)
     except Exception:
         return unreadable("broken array file")
+    if text and isinstance(arr, np.ndarray) and arr.dtype.kind == "U":
+        return arr if arr.dtype.itemsize <= 4 * MAX_TEXT else unreadable("text array too wide")
     if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf" or arr.dtype.itemsize > 16:
         return unreadable("non-numeric array")
     return arr
 
 
+def _data(spec: dict, folder_fd: int, index: int, budget: Budget) -> Any:
+    """A probe's data record: at most MAX_DATA_KEYS entries, each an int, a float, a string of
+    at most MAX_TEXT characters, or an array (numeric or text) in the file named after this
+    case and the entry (``<index>_<key>.npy``); anything else is unreadable."""
+    out: dict[str, Any] = {}
+    for key, item in spec.items():
+        if not (isinstance(key, str) and key.isidentifier() and len(key) <= 40
+                and isinstance(item, dict) and len(item) == 1):
+            return unreadable("malformed data")
+        (kind, value), = item.items()
+        if kind == "int" and type(value) is int:
+            out[key] = value
+        elif kind == "float" and type(value) in (int, float):
+            out[key] = float(value)
+        elif kind == "str" and isinstance(value, str) and len(value) <= MAX_TEXT:
+            out[key] = value
+        elif kind == "npy" and value == f"{index}_{key}.npy":
+            arr = _read_array(folder_fd, value, budget, text=True)
+            if isinstance(arr, Unreadable):
+                return arr
+            out[key] = arr
+        else:
+            return unreadable("malformed data")
+    return out
+
+
 def _value(spec: Any, folder_fd: int, index: int, budget: Budget, part: int | None) -> Any:
     """One result value: None, an array named after this case, an opaque type, or (at the top
-    level only) a tuple of at most MAX_PARTS such values."""
+    level only) a tuple of at most MAX_PARTS such values or a probe's data record (a dict)."""
     if isinstance(spec, dict) and set(spec) == {"npy", "from"} and spec["from"] == "list":
         arr = _value({"npy": spec["npy"]}, folder_fd, index, budget, part)
         return arr.tolist() if isinstance(arr, np.ndarray) else arr
@@ -206,6 +245,8 @@ def _value(spec: Any, folder_fd: int, index: int, budget: Budget, part: int | No
         if value != expected:
             return unreadable("array of another case")
         return _read_array(folder_fd, expected, budget)
+    if kind == "data" and part is None and isinstance(value, dict) and len(value) <= MAX_DATA_KEYS:
+        return _data(value, folder_fd, index, budget)
     if kind == "tuple" and part is None and isinstance(value, list) and len(value) <= MAX_PARTS:
         return tuple(_value(v, folder_fd, index, budget, k) for k, v in enumerate(value))
     return unreadable("malformed result")
