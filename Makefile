@@ -13,7 +13,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # Tools that nbgrader calls (alembic, jupyter) must come from .venv.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: lab test test-fast lint release clean-venv
+.PHONY: lab lab-instructor test test-fast lint release student clean-venv
 
 # Install once; reinstall only when requirements.txt or pyproject.toml changes.
 $(STAMP): requirements.txt pyproject.toml
@@ -27,11 +27,25 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-compile --no-deps --no-build-isolation --config-settings editable_mode=compat -e .
 	@touch $(STAMP)
 
-## Open JupyterLab on the course (headless server: make lab ARGS=--no-browser)
+## Open JupyterLab on notebooks/ for learners (headless server: make lab ARGS=--no-browser)
 # Jupyter refuses to run as root unless told; containers and lab machines often are root.
 ROOTFLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+# jupyter/learner: nbgrader's Validate button stays; its instructor tools (formgrader, the
+# Nbgrader menu, Create Assignment, course and assignment lists) are switched off.
+LEARNER_CONFIG    := $(abspath jupyter/learner)
+INSTRUCTOR_CONFIG := $(abspath jupyter/instructor)
+with_config = JUPYTER_CONFIG_PATH="$(1)$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))"
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOTFLAG) $(ARGS)
+	@echo "JupyterLab for learners: open the URL printed below (ending in /lab/tree/notebooks)."
+	$(call with_config,$(LEARNER_CONFIG)) $(VENV)/bin/jupyter lab --ServerApp.root_dir=. \
+		--LabApp.default_url=/lab/tree/notebooks $(ROOTFLAG) $(ARGS)
+
+## Open JupyterLab for instructors: source/, formgrader and every nbgrader tool
+lab-instructor: $(STAMP)
+	@mkdir -p exchange
+	@echo "JupyterLab for instructors: open the URL printed below; formgrader is in the Nbgrader menu."
+	$(call with_config,$(INSTRUCTOR_CONFIG)) $(VENV)/bin/jupyter lab --ServerApp.root_dir=. \
+		--LabApp.default_url=/lab/tree/source $(ROOTFLAG) $(ARGS)
 
 ## Run the whole test suite, notebook execution included
 test: $(STAMP)
@@ -47,6 +61,11 @@ lint: $(STAMP)
 ## Rebuild the student notebooks (notebooks/) and the reference package (solutions/) from source/
 release: $(STAMP)
 	$(PY) -m autograder release
+
+## Build the student copy a graded class hands out (dist/cnn-course-student/; OUT=DIR elsewhere)
+OUT ?=
+student: $(STAMP)
+	$(PY) -m autograder bundle $(if $(OUT),--out $(OUT))
 
 clean-venv:
 	rm -rf $(VENV)

@@ -12,6 +12,9 @@ Instructors:
                             --regrade: grade again what was already graded and is unchanged
     feedback                write HTML feedback for every graded submission (hidden tests removed)
     export                  write the grades CSV again from the gradebook
+    bundle [--out DIR]      build the student copy a graded class hands out (make student):
+                            notebooks/, the helpers they import, its own README, Makefile and
+                            requirements; no reference, no hidden checks, no source/
 Learners:
     check NOTEBOOK [--json] [--exercise NAME]
                             grade one notebook locally, with the same verdict as `grade`;
@@ -118,6 +121,21 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bundle(args: argparse.Namespace) -> int:
+    from autograder.course import bundle
+
+    try:
+        made = bundle.build_bundle(args.root, args.out)
+    except bundle.BundleError as exc:
+        return _err(f"bundle failed: {exc}")
+    notebooks = [f for f in made.files if f.endswith(".ipynb")]
+    print(f"wrote the student copy {made.out}: {len(made.files)} files, "
+          f"{made.size / 1e6:.2f} MB, {len(notebooks)} notebooks")
+    print(f"course modules: {', '.join(made.modules)}")
+    print("hand out that folder (zip it); learners run `make lab` and `make test` in it")
+    return 0
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from autograder import selfcheck
     from autograder.batch.intake import GradingError
@@ -173,6 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     export = sub.add_parser("export", help="write the grades CSV from the gradebook")
     export.add_argument("--csv", default="grades.csv", help="CSV to write (default grades.csv)")
     export.set_defaults(func=_cmd_export)
+
+    student = sub.add_parser("bundle", help="build the student copy (no answers, no hidden "
+                             "checks) that a graded class hands out")
+    student.add_argument("--out", type=Path, default=None,
+                         help="folder to write (default dist/cnn-course-student in the course)")
+    student.set_defaults(func=_cmd_bundle)
 
     check = sub.add_parser("check", help="grade one notebook locally (learners)")
     check.add_argument("notebook", help="path to your notebook")
