@@ -30,6 +30,10 @@ def digits(test_fraction: float = 0.2, seed: int = 0
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """scikit-learn's 1,797 handwritten digits (8x8, 10 classes), split once with a fixed seed.
 
+    They are the test part of the UCI "Optical Recognition of Handwritten Digits" set, written by
+    13 people (43 wrote the whole UCI set). Each digit was a 32x32 black-and-white bitmap,
+    reduced to 8x8 by counting the black pixels in each 4x4 block: integers from 0 to 16.
+
     Returns x_train: (N_train, 1, 8, 8), y_train: (N_train,), x_test: (N_test, 1, 8, 8),
     y_test: (N_test,). Pixels are float64 in [0, 1] (the raw 0..16 divided by 16), labels int64.
     The split is stratified: every class has the same share in both parts. With the defaults,

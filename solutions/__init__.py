@@ -16,6 +16,7 @@ from solutions.classification_head import (
     flatten,
     linear,
     linear_backward,
+    load_numpy_params,
     max_pool2d_backward,
     numerical_gradient,
     random_shift,
@@ -27,6 +28,7 @@ from solutions.classification_head import (
     topk_error,
     train_numpy,
     train_torch,
+    window_mask,
 )
 from solutions.convolution import (
     conv2d_multi,
@@ -51,6 +53,7 @@ from solutions.pooling import (
 )
 
 __all__ = [
+    "window_mask",
     "relu",
     "flatten",
     "linear",
@@ -71,6 +74,7 @@ __all__ = [
     "cosine_lr",
     "train_numpy",
     "TorchCNN",
+    "load_numpy_params",
     "train_torch",
     "corr2d",
     "conv2d_multi",

@@ -26,6 +26,24 @@ def _check_labels(scores, y, name):
     return scores, y
 
 
+def window_mask(window: np.ndarray) -> np.ndarray:
+    """Boolean mask of the first maximum of each 2-D window (row-major order, as np.argmax).
+
+    window: (..., kh, kw), one window or a stack of them (e.g. (N, C, kh, kw)).
+    Returns mask: bool array of window's shape, True at exactly one position per window: the
+    first maximum when reading row by row. -inf padding is never chosen over a real value.
+    EXAMPLE:
+        >>> window_mask(np.array([[1.0, 3.0], [3.0, 2.0]]))
+        array([[False,  True],
+               [False, False]])
+    """
+    window = np.asarray(window)
+    flat = window.reshape(*window.shape[:-2], -1)
+    mask = np.zeros(flat.shape, dtype=bool)
+    np.put_along_axis(mask, flat.argmax(axis=-1)[..., None], True, axis=-1)
+    return mask.reshape(window.shape)
+
+
 def _pool_backward_geometry(dout, x, kernel_size, stride, padding, name):
     """pool_geometry for a backward pass, also checking that dout has the pooled shape."""
     geometry = pool_geometry(x, kernel_size, stride, padding, name)
@@ -305,14 +323,15 @@ def conv2d_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray,
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of out = conv2d(x, w, b, stride, padding) (notebook 02's cross-correlation).
 
-    dout: (N, F, H', W'), H' = (H + 2ph - KH) // sh + 1; x: (N, C, H, W); w: (F, C, KH, KW).
+    dout: (N, C_out, H', W'), H' = (H + 2ph - KH) // sh + 1; x: (N, C_in, H, W);
+    w: (C_out, C_in, KH, KW).
     Raises ValueError, naming the shapes, if x or w is not 4-D, their channel counts differ, or
-    dout is not exactly (N, F, H', W').
+    dout is not exactly (N, C_out, H', W').
     Returns the tuple (dx, dw, db), in this order, of np.ndarrays; returns float64.
-        db[f] = sum over n, i, j of dout[n, f, i, j]                                  (F,)
-        dw[f, c, a, b] = sum over n, i, j of dout[n, f, i, j] * xpad[n, c, i*sh + a, j*sw + b]
-        dxpad[n, c, i*sh + a, j*sw + b] += sum over f of dout[n, f, i, j] * w[f, c, a, b],
-        dx = dxpad without its padding: dxpad[:, :, ph:ph + H, pw:pw + W]       (N, C, H, W)
+        db[o] = sum over n, i, j of dout[n, o, i, j]                              (C_out,)
+        dw[o, c, a, b] = sum over n, i, j of dout[n, o, i, j] * xpad[n, c, i*sh + a, j*sw + b]
+        dxpad[n, c, i*sh + a, j*sw + b] += sum over o of dout[n, o, i, j] * w[o, c, a, b],
+        dx = dxpad without its padding: dxpad[:, :, ph:ph + H, pw:pw + W]    (N, C_in, H, W)
 
     EXAMPLE:
         >>> dx, dw, db = conv2d_backward(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)))
@@ -497,35 +516,75 @@ class TorchCNN(nn.Module):
         return self.head(self.features(x))
 
 
+def load_numpy_params(net: TorchCNN, params: dict[str, np.ndarray]) -> TorchCNN:
+    """Copy a NumpyCNN's parameters into ``net`` (in place, converted to net's dtype); return net.
+
+    w1, b1 -> the first Conv2d, w2, b2 -> the second, w3 (D, M), b3 -> the Linear layer, whose
+    weight is stored transposed, (M, D).
+    """
+    layers = ((net.features[0], params["w1"], params["b1"]), (net.features[3], params["w2"], params["b2"]),
+              (net.head[1], params["w3"].T, params["b3"]))
+    with torch.no_grad():
+        for layer, w, b in layers:
+            layer.weight.copy_(torch.from_numpy(np.ascontiguousarray(w)))
+            layer.bias.copy_(torch.from_numpy(np.asarray(b)))
+    return net
+
+
 def train_torch(model: nn.Module, x_train, y_train, x_test, y_test, epochs: int = 40,
                 batch_size: int = 32, lr: float = 3e-3, max_shift: int = 1, seed: int = 0,
-                progress: bool = True) -> dict[str, list[float]]:
-    """Adam on minibatches with nn.CrossEntropyLoss (log-softmax + mean NLL, like
-    cross_entropy), a cosine learning-rate schedule and random shifts; returns the same
-    history as train_numpy."""
+                progress: bool = True, optimizer: str = "adam", momentum: float = 0.9
+                ) -> dict[str, list[float]]:
+    """Train on minibatches with nn.CrossEntropyLoss (log-softmax + mean NLL, like
+    cross_entropy) and random shifts; returns the same history as train_numpy.
+
+    optimizer="adam": Adam, with a cosine learning-rate schedule stepped after every batch.
+    optimizer="sgd": train_numpy's optimiser exactly: SGD with momentum written out as
+    sgd_momentum does (v = momentum * v - lr * g; p += v), with cosine_lr's schedule per epoch.
+    (torch.optim.SGD folds the learning rate in after the velocity, v = momentum * v + g;
+    p -= lr * v, which differs as soon as the learning rate changes.)
+    The random shifts and the batch order come from np.random.default_rng(seed) in
+    train_numpy's order, and the inputs take the dtype of the model's parameters: a float64
+    model with a NumpyCNN's initial weights (load_numpy_params) and optimizer="sgd" repeats
+    train_numpy's run step for step.
+    """
+    if optimizer not in ("adam", "sgd"):
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    xtr, xte = torch.as_tensor(x_train, dtype=torch.float32), torch.as_tensor(x_test, dtype=torch.float32)
+    dtype = next(model.parameters()).dtype
+    xtr, xte = torch.as_tensor(x_train, dtype=dtype), torch.as_tensor(x_test, dtype=dtype)
     ytr = torch.as_tensor(y_train)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    steps = epochs * -(-len(xtr) // batch_size)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
+    params = list(model.parameters())
+    if optimizer == "adam":
+        adam = torch.optim.Adam(params, lr=lr)
+        steps = epochs * -(-len(xtr) // batch_size)
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(adam, steps)
+    else:
+        velocity = [torch.zeros_like(p) for p in params]
     loss_fn = nn.CrossEntropyLoss()
     history: dict[str, list[float]] = {"loss": [], "train_acc": [], "test_acc": [], "seconds": []}
     start = time.perf_counter()
-    bar = tqdm(range(epochs), desc="PyTorch CNN", unit="epoch", disable=not progress)
-    for _ in bar:
+    bar = tqdm(range(epochs), desc=f"PyTorch CNN ({optimizer})", unit="epoch", disable=not progress)
+    for epoch in bar:
+        lr_epoch = cosine_lr(lr, epoch, epochs)
         model.train()
-        x_aug = torch.as_tensor(random_shift(x_train, rng, max_shift), dtype=torch.float32) if max_shift else xtr
+        x_aug = torch.as_tensor(random_shift(x_train, rng, max_shift), dtype=dtype) if max_shift else xtr
         order = torch.from_numpy(rng.permutation(len(xtr)))
         losses = []
         for i in range(0, len(order), batch_size):
             batch = order[i:i + batch_size]
-            optimizer.zero_grad()
+            model.zero_grad()
             loss = loss_fn(model(x_aug[batch]), ytr[batch])
             loss.backward()
-            optimizer.step()
-            schedule.step()
+            if optimizer == "adam":
+                adam.step()
+                schedule.step()
+            else:
+                with torch.no_grad():
+                    for p, v in zip(params, velocity, strict=True):
+                        v.mul_(momentum).sub_(lr_epoch * p.grad)
+                        p.add_(v)
             losses.append(loss.item())
         model.eval()
         with torch.no_grad():

@@ -36,13 +36,14 @@ def corr2d(X: np.ndarray, K: np.ndarray) -> np.ndarray:
 
 
 def conv2d_multi(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-    '''Valid convolution (cross-correlation) of N images, C channels, F filters; stride 1, no pad.
+    '''Valid convolution (cross-correlation) of N images, C_in channels, C_out filters; stride 1, no pad.
 
-    x: (N, C, H, W) images; w: (F, C, KH, KW) filters; b: (F,) biases, or None for no bias.
-    Returns out: np.ndarray of shape (N, F, H', W'); returns float64. H' = H - KH + 1,
-        W' = W - KW + 1, and out[n, f] = sum_c corr2d(x[n, c], w[f, c]) + b[f]
+    x: (N, C_in, H, W) images; w: (C_out, C_in, KH, KW) filters; b: (C_out,) biases, or None
+    for no bias.
+    Returns out: np.ndarray of shape (N, C_out, H', W'); returns float64. H' = H - KH + 1,
+        W' = W - KW + 1, and out[n, o] = sum_c corr2d(x[n, c], w[o, c]) + b[o]
     Raises ValueError, naming the shapes, if x or w is not 4-D, their channel counts differ
-    (even when one of them is 1), the kernel is larger than the images, or b is not (F,).
+    (even when one of them is 1), the kernel is larger than the images, or b is not (C_out,).
 
     EXAMPLE:
         >>> conv2d_multi(np.ones((1, 2, 3, 3)), np.ones((1, 2, 2, 2)), np.array([0.5]))

@@ -31,7 +31,7 @@ def conv_output_size(n: int, f: int, stride: int = 1, padding: int = 0, strict: 
 
     n: input size; f: filter size; stride: S >= 1; padding: P >= 0 zeros on each side.
     Returns out: int, out = (n - f + 2P) // S + 1 (floored, as PyTorch does).
-    strict=True raises ValueError unless S divides n - f + 2P, the lecture's rule (S dividing n
+    strict=True raises ValueError unless S divides n - f + 2P, CS231n's rule (S dividing n
     is not enough: n=8, f=3, S=2 does not tile; n=7, f=3, S=2 does).
     Always raises ValueError for n, f or S below 1, P below 0, or f larger than n + 2P.
 
@@ -82,12 +82,13 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
            stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0) -> np.ndarray:
     """Convolution (cross-correlation) with stride and zero padding, one window at a time.
 
-    x: (N, C, H, W); w: (F, C, KH, KW); b: (F,) or None; stride S or (sh, sw); padding P or (ph, pw).
-    Returns out: np.ndarray of shape (N, F, H', W'); returns float64.
+    x: (N, C_in, H, W); w: (C_out, C_in, KH, KW); b: (C_out,) or None; stride S or (sh, sw);
+    padding P or (ph, pw).
+    Returns out: np.ndarray of shape (N, C_out, H', W'); returns float64.
         H' = (H + 2ph - KH) // sh + 1, W' = (W + 2pw - KW) // sw + 1,
-        out[n, f, i, j] = sum_{c,a,b} xpad[n, c, i*sh + a, j*sw + b] * w[f, c, a, b] + b[f]
+        out[n, o, i, j] = sum_{c,a,b} xpad[n, c, i*sh + a, j*sw + b] * w[o, c, a, b] + b[o]
     Raises ValueError, naming the shapes, if x or w is not 4-D, their channel counts differ
-    (even when one of them is 1), the kernel is larger than the padded images, b is not (F,),
+    (even when one of them is 1), the kernel is larger than the padded images, b is not (C_out,),
     a stride is below 1 or a padding below 0 (_conv_geometry does all of it).
 
     EXAMPLE:
@@ -157,10 +158,11 @@ def im2col(x: np.ndarray, kh: int, kw: int, stride: int | tuple[int, int] = 1,
 
 def conv2d_fast(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0) -> np.ndarray:
-    """conv2d as one matrix multiply per image: out[n] = w.reshape(F, -1) @ im2col(x)[n].
+    """conv2d as one matrix multiply per image: out[n] = w.reshape(C_out, -1) @ im2col(x)[n].
 
-    x: (N, C, H, W); w: (F, C, KH, KW); b: (F,) or None; stride S or (sh, sw); padding P or (ph, pw).
-    Returns out: np.ndarray of shape (N, F, H', W'), equal to conv2d(x, w, b, stride, padding);
+    x: (N, C_in, H, W); w: (C_out, C_in, KH, KW); b: (C_out,) or None; stride S or (sh, sw);
+    padding P or (ph, pw).
+    Returns out: np.ndarray of shape (N, C_out, H', W'), equal to conv2d(x, w, b, stride, padding);
         keeps float32 and float64, and returns float64 for integer input.
     Raises ValueError, naming the shapes, where conv2d does (reuse _conv_geometry).
 
