@@ -14,8 +14,9 @@ nbgrader renders feedback with nbconvert's ``HTMLExporter`` and its own ``feedba
 * markdown cells (and the graders' comments) are rendered to HTML here, with nbconvert's own
   markdown renderer, cleaned with ``bleach`` against an allow-list, and handed to the template
   as one raw-HTML line, which the template's markdown filter passes through unchanged;
-* code-cell outputs keep text, LaTeX and PNG/JPEG images; HTML and markdown outputs are cleaned
-  the same way; SVG is kept without scripts, event handlers, foreign content or outside links
+* code-cell outputs keep text, LaTeX and PNG/JPEG images (an output with such an image is shown
+  as that image, with its alt text, not through its HTML or SVG copies); HTML and markdown
+  outputs are cleaned the same way; SVG is kept without scripts, event handlers, foreign content or outside links
   (the template shows it as an ``<img>`` anyway); every other type (JavaScript, widgets, ...)
   is dropped, and so is output metadata that asks for an iframe or a file link;
 * raw cells are cleaned; notebook widget state is dropped.
@@ -202,6 +203,12 @@ def clean_output(output: dict) -> dict:
                 kept[mime] = svg
     if "text/markdown" in data and "text/html" not in kept:
         kept["text/html"] = clean_html(render_markdown(_join(data["text/markdown"])))
+    if "image/png" in kept or "image/jpeg" in kept:
+        # a figure: the template shows the image itself, with the alt text of its metadata
+        # (an HTML copy, <img src="data:..." alt="...">, would outgrow MAX_CLEAN_CHARS and show
+        # as text, and would win over the image in the template's display priority)
+        for mime in ("text/html", "image/svg+xml"):
+            kept.pop(mime, None)
     output["data"] = kept
     metadata = output.get("metadata", {})
     clean_meta: dict[str, Any] = {k: v for k, v in metadata.items() if k in KEPT_OUTPUT_METADATA}

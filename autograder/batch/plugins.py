@@ -125,3 +125,58 @@ class TrustedGrades(SaveAutoGrades):
             report = verdict["report"]
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=report + "\n")]
         self.gradebook.db.commit()
+
+
+class TrustedReport(NbGraderPreprocessor):
+    """Feedback: each graded cell shows the trusted verdict's report and is named by its exercise.
+
+    The report is read from the verdict file ``grade`` wrote for the submission
+    (``verdicts/<student>/<assignment>.json``), never taken from the executed notebook: what
+    the kernel printed is the submission's own output, which could imitate a report. The cell's
+    output becomes exactly that report (no prompt value, no in-kernel text), so the page's
+    score (the gradebook's, recorded from the same verdict) and the report agree; if the
+    gradebook's score was changed by hand, the report says so. The exercise name goes to
+    ``cell.metadata.autograder.exercise`` for the page's index and headings. Runs after
+    nbgrader's ``GetGrades`` in ``GenerateFeedback`` (``python -m autograder feedback`` puts it
+    there).
+    """
+
+    course = Unicode("", help="the course folder (its verdicts/ folder)").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from pathlib import Path
+
+        from autograder.batch.gradebook import read_verdict
+
+        info = resources.get("nbgrader", {})
+        verdict = {}
+        if self.course and info.get("student") and info.get("assignment"):
+            verdict = read_verdict(Path(self.course), info["student"], info["assignment"]) or {}
+        self._exercises = {
+            e.get("grade_id"): e for n in verdict.get("notebooks", []) if isinstance(n, dict)
+            and n.get("notebook") == info.get("notebook") for e in n.get("exercises", [])
+            if isinstance(e, dict)}
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not is_grade(cell) or cell.metadata["nbgrader"].get(
+                "solution"):
+            cell.metadata.pop("autograder", None)  # only this preprocessor names exercises
+            return cell, resources
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        verdict = self._exercises.get(grade_id)
+        name = str(verdict.get("exercise") or "") if verdict else ""
+        name = name or re.sub(r"^test-|-hidden$", "", grade_id)
+        cell.metadata["autograder"] = {"exercise": name}
+        if verdict is None:
+            report = (f"{name}: no report from the course's grader for this exercise (grade the "
+                      "submission with `python -m autograder grade`)")
+        else:
+            report = str(verdict.get("report", "")).rstrip()
+            score = cell.metadata["nbgrader"].get("score")
+            points = float(verdict.get("points", 0.0))
+            if score is not None and abs(float(score) - points) > 1e-6:
+                report += (f"\n  note: the recorded score of {name} was changed by hand to "
+                           f"{float(score):g} / {float(verdict.get('max_points', 0)):g}")
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=report + "\n")]
+        return cell, resources

@@ -36,6 +36,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A student or assignment folder name that feedback will use (no dot first: no "..", no ".x").
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 SANITIZER = "autograder.batch.feedback_html.SanitizeFeedback"
+TRUSTED_REPORT = "autograder.batch.plugins.TrustedReport"
 
 
 def exercise_name(grade_id: str) -> str:
@@ -191,7 +192,9 @@ def _clear_non_dir(path: Path) -> None:
 
 
 def _feedback_api(course: Path, db_url: str | None):
-    """nbgrader's API for feedback, with :data:`SANITIZER` last whatever the configuration says."""
+    """nbgrader's API for feedback, whatever the configuration says: :data:`TRUSTED_REPORT`
+    (each graded cell shows the trusted verdict's report) and :data:`SANITIZER` last, and the
+    course's template (``autograder/batch/templates/feedback/course_feedback.html.j2``)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
@@ -205,11 +208,21 @@ def _feedback_api(course: Path, db_url: str | None):
     def name(p) -> str:
         return p if isinstance(p, str) else f"{p.__module__}.{p.__qualname__}"
 
-    config.GenerateFeedback.preprocessors = [p for p in configured
-                                             if name(p) != SANITIZER] + [SANITIZER]
+    config.GenerateFeedback.preprocessors = [
+        p for p in configured if name(p) not in (SANITIZER, TRUSTED_REPORT)
+    ] + [TRUSTED_REPORT, SANITIZER]
     config.SanitizeFeedback.enabled = True
+    config.TrustedReport.course = str(course)
     config.HTMLExporter.embed_images = False  # never read files named in a notebook's HTML
     config.HTMLExporter.skip_svg_encoding = False  # SVG only ever inside <img>
+    # the course's page: nbgrader's feedback template, with exercise names in the index
+    import nbgrader
+
+    config.HTMLExporter.template_name = "feedback"
+    config.HTMLExporter.template_file = "course_feedback.html.j2"
+    config.HTMLExporter.extra_template_basedirs = [
+        str(Path(__file__).resolve().parent / "templates"),
+        str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")]
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 

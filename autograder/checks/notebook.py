@@ -14,9 +14,10 @@ Three behaviours, each through IPython's own extension points:
   (``InteractiveShell.set_custom_exc``). In a learner's session the cell then counts as run,
   not failed (the rest of that cell is skipped), so Run All goes on to the prose and figures
   below; a later cell that needs a name the skipped part would have defined says so in one
-  line and is skipped the same way (a ``NameError`` for any other name is left alone). Under nbgrader (``NBGRADER_EXECUTION`` is set by ``nbgrader validate`` and
-  ``autograde``, and passed into the grader's sandboxed kernel) it stays an error, so nbgrader
-  still gives a stub 0.
+  line and is skipped the same way (a ``NameError`` for any other name is left alone). Under
+  nbgrader (``NBGRADER_EXECUTION`` is set by ``nbgrader validate`` and ``autograde``, and
+  passed into the grader's sandboxed kernel) it stays an error, shown as that one line, so
+  nbgrader still gives a stub 0.
 * **Validate.** nbgrader's Validate looks only at graded cells, and the points live in the
   hidden tests, so a visible test alone could never fail it. Every failing visible-test cell is
   therefore recorded (a ``post_run_cell`` hook) against the notebook functions its failing
@@ -176,25 +177,19 @@ def render_failure(exc: BaseException) -> list[str]:
     return [f"{RED}{type(exc).__name__}: {head}{RESET}", *lines]
 
 
-def stub_name(exc: BaseException) -> tuple[str, str] | None:
-    """(the stub, the notebook function that called it) for a NotImplementedError raised by a
-    function of the notebook; None if it came from elsewhere (a library, a cell's own code)."""
+def stub_name(exc: BaseException) -> str | None:
+    """The function of the notebook that raised this NotImplementedError (a stub), or None if
+    it came from elsewhere (a library, a cell's own code)."""
     ip = shell()
-    if ip is None:
-        return None
-    frames = []
     tb = exc.__traceback__
-    while tb is not None:
-        frames.append(tb.tb_frame)
+    if ip is None or tb is None:
+        return None
+    while tb.tb_next is not None:
         tb = tb.tb_next
-    if not frames:
+    frame = tb.tb_frame
+    if frame.f_globals is not ip.user_ns or frame.f_code.co_name.startswith("<"):
         return None
-    last = frames[-1]
-    if last.f_globals is not ip.user_ns or last.f_code.co_name == "<module>":
-        return None
-    outer = next((f.f_code.co_name for f in frames
-                  if f.f_globals is ip.user_ns and f.f_code.co_name != "<module>"), "")
-    return last.f_code.co_name, outer
+    return frame.f_code.co_name
 
 
 def stub_message(stub: str, caller: str = "") -> str:
@@ -203,18 +198,19 @@ def stub_message(stub: str, caller: str = "") -> str:
     return f"{stub} is not implemented yet"
 
 
-class _NotImplementedMessage(NotImplementedError):
-    """A stub's error under nbgrader: one line, no traceback."""
+class _OneLine(NotImplementedError):
+    """How a stub's error shows under nbgrader: one line, no traceback (the output keeps the
+    name NotImplementedError, the type IPython was handling)."""
 
     def _render_traceback_(self) -> list[str]:
         return [f"{RED}NotImplementedError{RESET}: {self}"]
 
 
-def _skip_rest_of_cell(ip, exc: BaseException, value, message: str) -> None:
+def _skip_rest_of_cell(ip, value: BaseException, message: str) -> None:
     """A learner's session: say why in one line, remember what the rest of the cell would have
     defined, and let the cell count as run, not failed (Run All goes on)."""
     print(f"{message}: the rest of this cell is skipped.", flush=True)
-    found = failing_statement(exc)
+    found = failing_statement(value)
     if found is not None:
         _, _, body, index = found
         for stmt in body[index:]:
@@ -240,20 +236,19 @@ def _on_error(ip, etype, value, tb, tb_offset=None):
         if issubclass(etype, NameError):
             missing = getattr(value, "name", None)
             if missing in _SKIPPED and not graded_run():
-                _skip_rest_of_cell(ip, value, value,
+                _skip_rest_of_cell(ip, value,
                                    f"{missing} is not defined because {_SKIPPED[missing]}")
                 return None
         elif issubclass(etype, NotImplementedError):
-            if hasattr(value, "_render_traceback_"):
-                message = str(value)
-            else:
-                found = stub_name(value)
-                message = stub_message(found[0]) if found else ""
+            message = getattr(value, "stub_message", "")  # from require_implemented
+            if not message:
+                stub = stub_name(value)
+                message = stub_message(stub) if stub else ""
             if message and not graded_run():
-                _skip_rest_of_cell(ip, value, value, message)
+                _skip_rest_of_cell(ip, value, message)
                 return None
             if message:
-                ip.showtraceback((etype, _NotImplementedMessage(message), None))
+                ip.showtraceback((etype, _OneLine(message), None))
                 return None
     except Exception:
         pass

@@ -13,6 +13,11 @@ Which cells are exported: every nbgrader solution code cell, and every code cell
 functions, classes, constants); anything else is an error that names the notebook and cell.
 Inside exported docstrings, the student-facing ``TODO:`` and ``HINTS:`` paragraphs are dropped;
 the shapes, formulas and ``EXAMPLE:`` stay.
+
+Before building, the test cells are checked for what nbgrader's Validate relies on in the
+student notebooks (:func:`check_test_cells`): each graded cell calls
+``require_implemented(<fn>, ...)`` outside its hidden tests, and each locked checking cell starts
+with ``# Visible test``.
 """
 
 from __future__ import annotations
@@ -238,6 +243,52 @@ def write_solutions(root: Path, out_dir: Path) -> None:
     (out_dir / "__init__.py").write_text("\n".join(init))
 
 
+# ----------------------------------------------------------------------------- test cells
+
+VISIBLE_MARK = "# Visible test"  # the same as autograder.checks.notebook.VISIBLE_MARK
+_GRADE_CALL = re.compile(r"\bgrade\(\s*[\"'](\w+)[\"']\s*,\s*(\w+)")
+_HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.S)
+
+
+def check_test_cells(nb_src: SourceNotebook, root: Path) -> None:
+    """The test cells keep the two conventions nbgrader's Validate relies on in the student
+    notebooks (see autograder.checks.notebook):
+
+    * every graded test cell calls ``require_implemented(<fn>, ...)`` outside its hidden
+      region, for the function its hidden test grades: that call is all the student version
+      keeps, and it fails when the exercise is a stub or one of its visible tests failed;
+    * every locked test cell that checks something (``assert``, ``expect``, ``expect_raises``)
+      starts with ``# Visible test``, so that a failing ``assert`` in it counts for Validate.
+    """
+    nb = nbformat.read(nb_src.path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or meta.get("solution") or not (
+                meta.get("grade") or meta.get("locked")):
+            continue
+        where = f"{nb_src.rel(root)} cell {index} (id {cell.get('id', '?')})"
+        if meta.get("grade"):
+            public = _HIDDEN_REGION.sub("", cell.source)
+            for _, fn in _GRADE_CALL.findall(cell.source):
+                if not re.search(rf"\brequire_implemented\(\s*{fn}\b", public):
+                    raise BuildError(
+                        f"{where}: the graded cell grades {fn} but does not start with "
+                        f"`require_implemented({fn}, ...)` outside its hidden tests; without it "
+                        "nbgrader's Validate cannot tell a stub or a failing visible test.")
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        checks = any(isinstance(node, ast.Assert) or (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in ("expect", "expect_raises")) for node in ast.walk(tree))
+        if checks and not cell.source.lstrip().startswith(VISIBLE_MARK):
+            raise BuildError(
+                f"{where}: a locked test cell must start with the line '{VISIBLE_MARK} ...' "
+                "(nbgrader's Validate counts a failing assert only in such cells).")
+
+
 # ----------------------------------------------------------------------------- students
 
 
@@ -296,6 +347,8 @@ def release(root: Path = ROOT, out: Path | None = None) -> list[str]:
     ``out/solutions`` instead of the course (the staleness test compares the two).
     """
     out = root if out is None else out
+    for nb_src in find_sources(root):
+        check_test_cells(nb_src, root)
     with tempfile.TemporaryDirectory() as tmp:
         build = Path(tmp)
         write_solutions(root, build / SOLUTIONS_DIR)

@@ -12,7 +12,8 @@ as the trusted verdict (:mod:`autograder.verdict.sandbox`), with:
 * a wall-clock budget for the whole notebook (``execute_seconds``), after which the kernel's
   whole process tree is killed;
 * Unix sockets (IPC transport) in a folder shared with the sandbox, since the sandbox has no
-  network, loopback included; inbound messages larger than ``max_message_bytes`` are refused.
+  network, loopback included; inbound messages larger than ``max_message_bytes`` are refused;
+* matplotlib's inline backend, so figures come back as PNG outputs that the feedback shows.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         staged = stage(self._box / "staged")
         chown_tree(self._box, self._uid)
         cmd = command(kernel_cmd, work, self._uid, staged=staged, extra_rw=(self._box,),
-                      new_session=False, scratch_mb=256)
+                      new_session=False, scratch_mb=256, env=kernel_env())
         limits = Limits(wall_seconds=self.execute_seconds)
         kw["preexec_fn"] = limiter(limits)
         kw["env"] = None
@@ -112,6 +113,17 @@ class SandboxedKernelManager(AsyncKernelManager):
         if cmd and Path(cmd[0]).name.startswith("python"):
             cmd[0] = sys.executable
         return cmd
+
+
+def kernel_env() -> dict[str, str]:
+    """What the kernel's environment adds to the sandbox's: figures as inline PNG outputs (the
+    feedback shows them; the sandbox's default backend, Agg, would keep them), and nbgrader's
+    ``NBGRADER_EXECUTION`` when nbgrader is executing (the test cells then fail on stubs as
+    under nbgrader's own kernels, see autograder.checks.notebook)."""
+    env = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    if os.environ.get("NBGRADER_EXECUTION"):
+        env["NBGRADER_EXECUTION"] = os.environ["NBGRADER_EXECUTION"]
+    return env
 
 
 def _kill_group(pid: int) -> None:

@@ -42,7 +42,8 @@ NO_SANDBOX_WARNING = (
 
 # The student-side modules the sandbox may import (no reference, no hidden tests).
 STAGED = ("coursekit", "autograder/__init__.py", "autograder/checks/__init__.py",
-          "autograder/checks/feedback.py", "autograder/checks/probes.py",
+          "autograder/checks/feedback.py", "autograder/checks/notebook.py",
+          "autograder/checks/probes.py",
           "autograder/verdict/__init__.py", "autograder/verdict/runner.py")
 
 
@@ -161,6 +162,9 @@ def command(argv: list[str], workdir: Path, uid: int, *, staged: Path | None = N
             args += ["--symlink", os.readlink(target), str(target)]
         elif target.is_dir():
             args += ["--ro-bind", str(target), str(target)]
+    # /etc itself world-traversable (bwrap would create it 0700, closed to the sandbox's user
+    # id): fontconfig must reach /etc/fonts, or matplotlib's font scan prints "Fontconfig error"
+    args += ["--perms", "0755", "--dir", "/etc"]
     for etc in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "fonts",
                 "localtime", "nsswitch.conf"):
         if (Path("/etc") / etc).exists():
