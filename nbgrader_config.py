@@ -63,8 +63,11 @@ c.GenerateFeedback.preprocessors = [
     # script. nbgrader's feedback template skips HTMLExporter.sanitize_html for markdown cells,
     # and that setting escapes ordinary paragraphs and tables, so it stays off. `autograder
     # feedback` adds this preprocessor even if it is missing here.
+    # formgrader's feedback shows the trusted verdict's report, as `autograder feedback` does
+    "autograder.batch.plugins.TrustedReport",
     "autograder.batch.feedback_html.SanitizeFeedback",
 ]
+c.TrustedReport.course = c.CourseDirectory.root
 # Never inline files named by a notebook's images; SVG output only ever shown inside <img>.
 c.HTMLExporter.embed_images = False
 c.HTMLExporter.skip_svg_encoding = False
