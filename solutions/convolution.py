@@ -54,7 +54,7 @@ def conv2d_multi(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> n
     w = np.asarray(w, dtype=np.float64)
     if x.ndim != 4 or w.ndim != 4:
         raise ValueError(
-            f"conv2d_multi expects x (N, C, H, W) and w (F, C, KH, KW), got x {x.shape} and w {w.shape}")
+            f"conv2d_multi expects x (N, C_in, H, W) and w (C_out, C_in, KH, KW), got x {x.shape} and w {w.shape}")
     (_, C, H, W), (F, Cw, KH, KW) = x.shape, w.shape
     if Cw != C:
         raise ValueError(f"channel counts differ: x {x.shape} has C={C}, w {w.shape} has C={Cw}")
@@ -65,7 +65,7 @@ def conv2d_multi(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> n
     if b is not None:
         b = np.asarray(b, dtype=np.float64)
         if b.shape != (F,):
-            raise ValueError(f"b must have shape (F,) = ({F},) for w {w.shape}, got {b.shape}")
+            raise ValueError(f"b must have shape (C_out,) = ({F},) for w {w.shape}, got {b.shape}")
         out += b[None, :, None, None]
     return out
 

@@ -92,7 +92,7 @@ def test_conv2d_multi_is_a_sum_of_corr2d_over_channels():
     ((3, 5, 5), (2, 3, 3, 3), None, r"x \(3, 5, 5\)"),
     ((1, 3, 5, 5), (3, 3, 3), None, r"w \(3, 3, 3\)"),
     ((1, 1, 2, 2), (1, 1, 3, 3), None, r"larger than the images of x \(1, 1, 2, 2\)"),
-    ((1, 1, 4, 4), (2, 1, 3, 3), (3,), r"b must have shape \(F,\) = \(2,\).*got \(3,\)"),
+    ((1, 1, 4, 4), (2, 1, 3, 3), (3,), r"b must have shape \(C_out,\) = \(2,\).*got \(3,\)"),
 ])
 def test_conv2d_multi_bad_input_names_the_shapes(x_shape, w_shape, b_shape, message):
     b = None if b_shape is None else np.zeros(b_shape)

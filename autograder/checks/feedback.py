@@ -37,10 +37,10 @@ MISTAKES: dict[str, str] = {
     "positions, so the loops must run over range(H - KH + 1).",
     "missing_bias": "the bias is missing: add b[f] to every value of feature map f.",
     "bias_wrong_axis": "the bias is added along the wrong axis: it belongs to the filter axis, "
-    "out + b[None, :, None, None] for out of shape (N, F, H', W').",
+    "out + b[None, :, None, None] for out of shape (N, C_out, H', W').",
     "channels_not_summed": "the input channels are not summed: out[n, f] adds up "
     "corr2d(x[n, c], w[f, c]) over every channel c (a plain sum, not a mean or one channel).",
-    "weights_cf": "the weights are read as (C, F, KH, KW); their layout is (F, C, KH, KW): "
+    "weights_cf": "the weights are read as (C_in, C_out, KH, KW); their layout is (C_out, C_in, KH, KW): "
     "w[f, c] is filter f's kernel for input channel c.",
     "params_no_bias": "the biases are not counted: with bias=True every filter (output unit) "
     "has one bias.",
@@ -78,7 +78,7 @@ MISTAKES: dict[str, str] = {
     "rf_sum_kernels": "the kernel sizes are added; each layer adds k - 1, not k (one layer of "
     "size k sees k pixels: 1 + (k - 1)).",
     "im2col_order": "the rows of the columns matrix are ordered (kh, kw, C); they must follow the "
-    "weight layout (C, kh, kw), so that w.reshape(F, -1) @ cols is the convolution.",
+    "weight layout (C, kh, kw), so that w.reshape(C_out, -1) @ cols is the convolution.",
     "conv_fast_weight_order": "the flattened weights and the columns' rows are in different "
     "orders: im2col's rows run (C, kh, kw), the order of w.reshape(C_out, -1); one of the two "
     "(the weights, or your columns) is in (kh, kw, C) order.",
