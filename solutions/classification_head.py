@@ -275,20 +275,25 @@ def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
         array([[[[0., 1.],
                  [0., 0.]]]])
     """
-    dout, x = np.asarray(dout, dtype=np.float64), np.asarray(x, dtype=np.float64)
+    # x is only compared, never returned: its own float precision gives the same maxima.
+    dout, x = np.asarray(dout, dtype=np.float64), as_float(x)
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_backward_geometry(dout, x, kernel_size, stride, padding,
                                                                    "max_pool2d_backward")
     N, C, H, W = x.shape
-    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    Hp, Wp = H + 2 * ph, W + 2 * pw
+    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
     windows = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
     windows = windows[:, :, ::sh, ::sw][:, :, :Ho, :Wo].reshape(N, C, Ho, Wo, kh * kw)
-    a, b = np.divmod(windows.argmax(axis=-1), kw)
-    rows = np.arange(Ho)[:, None] * sh + a                     # (N, C, H', W') row in xpad
-    cols = np.arange(Wo)[None, :] * sw + b
-    n, c = np.indices((N, C))[..., None, None]
-    dxpad = np.zeros(xpad.shape, dtype=dout.dtype)
-    np.add.at(dxpad, (n, c, rows, cols), dout)
-    return dxpad[:, :, ph:ph + H, pw:pw + W]
+    a, b = np.divmod(windows.argmax(axis=-1), kw)               # each window's first maximum
+    # Its index in the flattened xpad: window (n, c, i, j) starts at row i*sh, column j*sw.
+    image_start = np.arange(N * C).reshape(N, C, 1, 1) * Hp
+    corner = (image_start + np.arange(Ho)[:, None] * sh) * Wp + np.arange(Wo) * sw
+    index = corner + a * Wp + b
+    # np.add.at adds up the dout of all the windows that picked the same input (overlapping
+    # windows); dxpad[index] += dout would keep only one of them.
+    dxpad = np.zeros(N * C * Hp * Wp)
+    np.add.at(dxpad, index.ravel(), dout.ravel())
+    return dxpad.reshape(N, C, Hp, Wp)[:, :, ph:ph + H, pw:pw + W]
 
 
 def avg_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tuple[int, int],
@@ -306,15 +311,20 @@ def avg_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
         array([[[[0.25, 0.5 , 0.25],
                  [0.25, 0.5 , 0.25]]]])
     """
-    dout, x = np.asarray(dout, dtype=np.float64), np.asarray(x, dtype=np.float64)
+    dout, x = np.asarray(dout, dtype=np.float64), as_float(x)      # x only gives its shape
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_backward_geometry(dout, x, kernel_size, stride, padding,
                                                                    "avg_pool2d_backward")
     N, C, H, W = x.shape
-    dxpad = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=dout.dtype)
     share = dout / (kh * kw)
+    # avg_pool2d's two passes, transposed: spread each share along its window row (the kw
+    # column offsets b), then down the window's kh rows (the row offsets a); += adds up
+    # overlapping windows.
+    rows = np.zeros((N, C, Ho, W + 2 * pw))
+    for b in range(kw):
+        rows[:, :, :, b:b + sw * Wo:sw] += share
+    dxpad = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
     for a in range(kh):
-        for b in range(kw):
-            dxpad[:, :, a:a + sh * Ho:sh, b:b + sw * Wo:sw] += share
+        dxpad[:, :, a:a + sh * Ho:sh] += rows
     return dxpad[:, :, ph:ph + H, pw:pw + W]
 
 
@@ -352,15 +362,27 @@ def conv2d_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray,
         raise ValueError(f"conv2d_backward: dout must have the output shape {(N, F, Ho, Wo)} of "
                          f"x {x.shape}, w {w.shape}, stride {(sh, sw)}, padding {(ph, pw)}; "
                          f"got {dout.shape}")
+    # The forward pass as notebook 02's conv2d_fast computes it: out = w_rows @ cols, with the
+    # columns cols (C*KH*KW, n*H'*W') of a group of n images and g = dout as (F, n*H'*W').
+    # Its gradients are two matrix multiplies, dw = g @ cols.T and dcols = w_rows.T @ g, and
+    # col2im: each entry of dcols goes back, +=, to the pixel of xpad its column entry came from.
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    windows = np.lib.stride_tricks.sliding_window_view(xpad, (KH, KW), axis=(2, 3))
+    windows = windows[:, :, ::sh, ::sw][:, :, :Ho, :Wo]           # (N, C, H', W', KH, KW), a view
+    w_rows = w.reshape(F, C * KH * KW)
     dxpad = np.zeros_like(xpad)
-    dw = np.zeros_like(w)
-    for a in range(KH):
-        for b in range(KW):
-            rows, cols = slice(a, a + sh * Ho, sh), slice(b, b + sw * Wo, sw)
-            dw[:, :, a, b] = np.einsum("nfij,ncij->fc", dout, xpad[:, :, rows, cols])
-            dxpad[:, :, rows, cols] += np.einsum("nfij,fc->ncij", dout, w[:, :, a, b])
-    return dxpad[:, :, ph:ph + H, pw:pw + W], dw, dout.sum(axis=(0, 2, 3))
+    dw = np.zeros_like(w_rows)
+    step = -(-4096 // (Ho * Wo))                    # images per group, as in conv2d_fast
+    for n in range(0, N, step):
+        cols = windows[n:n + step].transpose(1, 4, 5, 0, 2, 3).reshape(C * KH * KW, -1)
+        g = dout[n:n + step].transpose(1, 0, 2, 3).reshape(F, -1)
+        dw += g @ cols.T
+        dcols = (w_rows.T @ g).reshape(C, KH, KW, -1, Ho, Wo)
+        for a in range(KH):                                         # col2im
+            for b in range(KW):
+                back = dcols[:, a, b].transpose(1, 0, 2, 3)         # (n, C, H', W')
+                dxpad[n:n + step, :, a:a + sh * Ho:sh, b:b + sw * Wo:sw] += back
+    return dxpad[:, :, ph:ph + H, pw:pw + W], dw.reshape(w.shape), dout.sum(axis=(0, 2, 3))
 
 
 CHANNELS = (16, 32)   # the layer table: output channels of the two conv blocks

@@ -27,9 +27,18 @@ def max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | 
     """
     x = as_float(x)
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "max_pool2d")
-    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
-    windows = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
-    return windows[:, :, ::sh, ::sw][:, :, :Ho, :Wo].max(axis=(4, 5))
+    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
+    # A window's max is the max over its kh rows of each row's max. So first the max over the
+    # kw column offsets b, for every row: rows[..., r, j] = max of xpad[..., r, j*sw : j*sw + kw];
+    # then the max of those over the kh row offsets a. Strided slices and np.maximum, no copy
+    # of the windows.
+    rows = xpad[:, :, :, :sw * Wo:sw].copy()                        # (N, C, H + 2ph, W')
+    for b in range(1, kw):
+        np.maximum(rows, xpad[:, :, :, b:b + sw * Wo:sw], out=rows)
+    out = rows[:, :, :sh * Ho:sh].copy()                            # (N, C, H', W')
+    for a in range(1, kh):
+        np.maximum(out, rows[:, :, a:a + sh * Ho:sh], out=out)
+    return out
 
 
 def avg_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
@@ -50,9 +59,17 @@ def avg_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int | 
     """
     x = as_float(x)
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = pool_geometry(x, kernel_size, stride, padding, "avg_pool2d")
-    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    windows = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
-    return windows[:, :, ::sh, ::sw][:, :, :Ho, :Wo].mean(axis=(4, 5))
+    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+    # As in max_pool2d: the sum along each window row first (kw column offsets), then over the
+    # kh rows; then divide by kh * kw.
+    rows = xpad[:, :, :, :sw * Wo:sw].copy()                        # (N, C, H + 2ph, W')
+    for b in range(1, kw):
+        rows += xpad[:, :, :, b:b + sw * Wo:sw]
+    out = rows[:, :, :sh * Ho:sh].copy()                            # (N, C, H', W')
+    for a in range(1, kh):
+        out += rows[:, :, a:a + sh * Ho:sh]
+    out /= kh * kw
+    return out
 
 
 def global_avg_pool2d(x: np.ndarray) -> np.ndarray:

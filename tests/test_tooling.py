@@ -66,10 +66,13 @@ def test_make_lab_serves_the_course_headless(root):
 
 
 def test_conv_benchmark_runs_and_reports_every_layer(root):
-    proc = subprocess.run([sys.executable, "bench/conv.py", "--reps", "1"], cwd=root,
-                          capture_output=True, text=True, timeout=300)
+    # the forward convolution only (the whole benchmark takes minutes); it runs through the
+    # bench/conv.py alias of bench/kernels.py
+    proc = subprocess.run([sys.executable, "bench/conv.py", "--reps", "1", "--only", "conv_fwd"],
+                          cwd=root, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    rows = [line for line in proc.stdout.splitlines() if line.rstrip().endswith(tuple("0123456789"))
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("conv_fwd ")
             and " ms " in line]
-    assert len(rows) == 6, proc.stdout  # 3 layers x 2 dtypes
-    assert "worst float32 ratio" in proc.stdout
+    assert len(rows) == 8, proc.stdout  # 4 layers x 2 dtypes
+    assert all(float(r.split()[-1]) < 1e-3 for r in rows), proc.stdout  # max|diff| to torch
+    assert "worst float32 ratio against torch" in proc.stdout
