@@ -48,7 +48,8 @@ FORBIDDEN_TEXT = ("### BEGIN SOLUTION", "### END SOLUTION", "BEGIN HIDDEN TESTS"
 # course's requirements.txt). nbgrader is there for the Validate button, nbval and pytest for
 # `make test`, setuptools for the editable install of the helpers.
 STUDENT_REQUIREMENTS = ("jupyterlab", "notebook", "nbgrader", "nbval", "pytest", "numpy",
-                        "matplotlib", "torch", "scikit-learn", "tqdm", "setuptools")
+                        "matplotlib", "torch", "scikit-learn", "scikit-image", "tqdm",
+                        "setuptools")
 # The course's nbgrader settings that matter to a learner's Validate.
 STUDENT_NBGRADER_SECTIONS = ("Validator", "Execute")
 

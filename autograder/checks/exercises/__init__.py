@@ -1,3 +1,9 @@
 """The hidden checks of every exercise, one module per notebook. Importing this registers them."""
 
-from autograder.checks.exercises import classification_head, convolution, padding, pooling  # noqa: F401
+from autograder.checks.exercises import (  # noqa: F401
+    alexnet,
+    classification_head,
+    convolution,
+    padding,
+    pooling,
+)
