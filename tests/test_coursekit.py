@@ -56,9 +56,16 @@ def test_earlier_rejects_a_wrong_implementation(tmp_path, capsys):
     folder = tmp_path / "03_pooling"
     folder.mkdir()
     nb = json.loads((ROOT / "source/03_pooling/03_pooling.ipynb").read_text())
-    for cell in nb["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "max_pool2d":
-            cell["source"] = "".join(cell["source"]).replace(".max(axis=(4, 5))", ".mean(axis=(4, 5))")
+    wrong = ("def max_pool2d(x, kernel_size, stride=None, padding=0):\n"
+             "    k = kernel_size\n"
+             "    s = stride or k\n"
+             "    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))\n"
+             "    windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(2, 3))\n"
+             "    return windows[:, :, ::s, ::s].mean(axis=(4, 5))\n")
+    cells = [cell for cell in nb["cells"]
+             if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "max_pool2d"]
+    assert len(cells) == 1, "notebook 03 has no max_pool2d answer cell to replace"
+    cells[0]["source"] = wrong
     (folder / "03_pooling.ipynb").write_text(json.dumps(nb))
     ops = earlier({"03_pooling": ["max_pool2d"]}, folder=tmp_path)
     assert ops.max_pool2d is torch_max_pool2d
