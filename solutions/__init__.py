@@ -2,69 +2,130 @@
 """The course's reference solutions, exported from the instructor notebooks in source/.
 
 Hidden tests compare a student's answer with these. Import them as
-``from solutions import corr2d``.
+``from solutions import corr2d``. Each name imports only its own notebook's module, on
+first use: grading notebook 01 does not pay for torch, which notebook 04's module imports.
 """
 
-from solutions.classification_head import (
-    CHANNELS,
-    NumpyCNN,
-    TorchCNN,
-    avg_pool2d_backward,
-    conv2d_backward,
-    cosine_lr,
-    cross_entropy,
-    flatten,
-    linear,
-    linear_backward,
-    load_numpy_params,
-    max_pool2d_backward,
-    numerical_gradient,
-    random_shift,
-    relu,
-    relu_backward,
-    sgd_momentum,
-    softmax,
-    softmax_cross_entropy_backward,
-    topk_error,
-    train_numpy,
-    train_torch,
-    window_mask,
-)
-from solutions.convolution import (
-    conv2d_multi,
-    conv_params,
-    corr2d,
-    edge_kernel,
-    fc_params,
-    locally_connected_params,
-)
-from solutions.imagenet_alexnet import (
-    ALEXNET,
-    INPUT_SHAPE,
-    KINDS,
-    LRN_ARGS,
-    SMALL_ALEXNET,
-    alexnet,
-    cosine_decay,
-    layer_output_shape,
-    layer_table,
-    layer_table_numbers,
-    parse_layer,
-    small_alexnet,
-)
-from solutions.padding_stride import (
-    conv2d,
-    conv2d_fast,
-    conv_output_size,
-    im2col,
-    pad2d,
-    receptive_field,
-)
-from solutions.pooling import (
-    avg_pool2d,
-    global_avg_pool2d,
-    max_pool2d,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from solutions.classification_head import (
+        CHANNELS,
+        NumpyCNN,
+        TorchCNN,
+        avg_pool2d_backward,
+        conv2d_backward,
+        cosine_lr,
+        cross_entropy,
+        flatten,
+        linear,
+        linear_backward,
+        load_numpy_params,
+        max_pool2d_backward,
+        numerical_gradient,
+        random_shift,
+        relu,
+        relu_backward,
+        sgd_momentum,
+        softmax,
+        softmax_cross_entropy_backward,
+        topk_error,
+        train_numpy,
+        train_torch,
+        window_mask,
+    )
+    from solutions.convolution import (
+        conv2d_multi,
+        conv_params,
+        corr2d,
+        edge_kernel,
+        fc_params,
+        locally_connected_params,
+    )
+    from solutions.imagenet_alexnet import (
+        ALEXNET,
+        INPUT_SHAPE,
+        KINDS,
+        LRN_ARGS,
+        SMALL_ALEXNET,
+        alexnet,
+        cosine_decay,
+        layer_output_shape,
+        layer_table,
+        layer_table_numbers,
+        parse_layer,
+        small_alexnet,
+    )
+    from solutions.padding_stride import (
+        conv2d,
+        conv2d_fast,
+        conv_output_size,
+        im2col,
+        pad2d,
+        receptive_field,
+    )
+    from solutions.pooling import (
+        avg_pool2d,
+        global_avg_pool2d,
+        max_pool2d,
+    )
+
+# each public name and the module (one per source notebook) that defines it
+_WHERE = {
+    "window_mask": "classification_head",
+    "relu": "classification_head",
+    "flatten": "classification_head",
+    "linear": "classification_head",
+    "softmax": "classification_head",
+    "cross_entropy": "classification_head",
+    "topk_error": "classification_head",
+    "numerical_gradient": "classification_head",
+    "relu_backward": "classification_head",
+    "linear_backward": "classification_head",
+    "softmax_cross_entropy_backward": "classification_head",
+    "max_pool2d_backward": "classification_head",
+    "avg_pool2d_backward": "classification_head",
+    "conv2d_backward": "classification_head",
+    "CHANNELS": "classification_head",
+    "random_shift": "classification_head",
+    "NumpyCNN": "classification_head",
+    "sgd_momentum": "classification_head",
+    "cosine_lr": "classification_head",
+    "train_numpy": "classification_head",
+    "TorchCNN": "classification_head",
+    "load_numpy_params": "classification_head",
+    "train_torch": "classification_head",
+    "corr2d": "convolution",
+    "conv2d_multi": "convolution",
+    "conv_params": "convolution",
+    "fc_params": "convolution",
+    "locally_connected_params": "convolution",
+    "edge_kernel": "convolution",
+    "KINDS": "imagenet_alexnet",
+    "LRN_ARGS": "imagenet_alexnet",
+    "ALEXNET": "imagenet_alexnet",
+    "INPUT_SHAPE": "imagenet_alexnet",
+    "parse_layer": "imagenet_alexnet",
+    "layer_output_shape": "imagenet_alexnet",
+    "layer_table": "imagenet_alexnet",
+    "layer_table_numbers": "imagenet_alexnet",
+    "alexnet": "imagenet_alexnet",
+    "SMALL_ALEXNET": "imagenet_alexnet",
+    "small_alexnet": "imagenet_alexnet",
+    "cosine_decay": "imagenet_alexnet",
+    "conv_output_size": "padding_stride",
+    "pad2d": "padding_stride",
+    "conv2d": "padding_stride",
+    "receptive_field": "padding_stride",
+    "im2col": "padding_stride",
+    "conv2d_fast": "padding_stride",
+    "max_pool2d": "pooling",
+    "avg_pool2d": "pooling",
+    "global_avg_pool2d": "pooling",
+}
 
 __all__ = [
     "window_mask",
@@ -118,3 +179,15 @@ __all__ = [
     "avg_pool2d",
     "global_avg_pool2d",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'solutions' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"solutions.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

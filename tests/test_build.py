@@ -210,3 +210,29 @@ def test_student_side_modules_work_without_the_reference_package(root):
             "from autograder.checks.feedback import expect; expect([[1.0]], [[1.0]], case='ok')")
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_solutions_imports_only_the_module_a_name_needs(root):
+    # grading notebook 01 must not pay for torch, which notebook 04's module imports
+    code = ("import sys\nfrom solutions import corr2d, conv2d_fast, max_pool2d\n"
+            "assert corr2d.__module__ == 'solutions.convolution'\n"
+            "print('torch' in sys.modules)\n"
+            "import solutions\nsolutions.relu\nprint('torch' in sys.modules)\n"
+            "print(sorted(dir(solutions)) == sorted(solutions.__all__))\n"
+            "try:\n    solutions.not_a_name\nexcept AttributeError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[:3] == ["False", "True", "True"]
+    assert out[3] == "module 'solutions' has no attribute 'not_a_name'"
+
+
+def test_release_refuses_a_name_exported_by_two_notebooks(course_copy):
+    # notebook 02 defining its own corr2d would shadow notebook 01's in `from solutions import`
+    nb_path = course_copy / "source/02_padding_stride/02_padding_stride.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "pad2d")
+    cell.source += "\n\n\ndef corr2d(x, k):\n    return x\n"
+    nbformat.write(nb, nb_path)
+    with pytest.raises(BuildError, match=r"corr2d is exported by two source notebooks.*"
+                                         r"convolution\.py and solutions/padding_stride\.py"):
+        build.release(course_copy)

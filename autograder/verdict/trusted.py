@@ -30,6 +30,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -296,6 +297,10 @@ def grade_answers(answers: list[Answer], setup: list[dict], cells: list[dict], s
         # descriptors taken before student code runs: the folders cannot be swapped
         out_fd = wire.open_dir(out)
         fds = [wire.open_dir(out / str(k)) for k in range(len(answers))]
+        # import the reference modules (torch for the later notebooks) while the sandbox runs:
+        # the two overlap on two cores; a reference that fails to import fails later, in run()
+        prefetch = threading.Thread(target=_import_references, args=(exercises,), daemon=True)
+        prefetch.start()
         try:
             run_limits = sandbox.Limits(**{**limits.__dict__, "wall_seconds": wall})
             argv = [sys.executable, "-m", "autograder.verdict.runner", "/work/job", "/work/out"]
@@ -305,6 +310,7 @@ def grade_answers(answers: list[Answer], setup: list[dict], cells: list[dict], s
             else:
                 outcome = _run_plain(argv, work, run_limits, staged, job, out)
             status = _read_status(out_fd)
+            prefetch.join()
             for k, (answer, ex, cases) in enumerate(zip(answers, exercises, all_cases,
                                                          strict=True)):
                 verdicts.append(_verdict(answer, ex, cases, fds[k], status.get(str(k)),
@@ -314,6 +320,14 @@ def grade_answers(answers: list[Answer], setup: list[dict], cells: list[dict], s
                 if fd is not None:
                     os.close(fd)
     return verdicts
+
+
+def _import_references(exercises: list[Exercise]) -> None:
+    for ex in exercises:
+        try:
+            ex.reference_fn()
+        except Exception:  # noqa: BLE001 - run() imports it again and reports the error
+            return
 
 
 def _verdict(answer: Answer, ex: Exercise, cases: list[Case], fd: int | None, status: Any,
