@@ -51,19 +51,104 @@ def torch_max_pool2d(x: np.ndarray, kernel_size: int | tuple[int, int],
     return F.max_pool2d(torch.from_numpy(np.asarray(x)), kernel_size, stride, padding).numpy()
 
 
-# What earlier() can load, with PyTorch's version and a probe call for each.
-FALLBACKS: dict[str, Callable[..., np.ndarray]] = {
+def torch_conv_output_size(n: int, f: int, stride: int = 1, padding: int = 0,
+                           strict: bool = False) -> int:
+    """The output length PyTorch's F.conv1d gives for an input of n, a filter of f, ``stride``
+    and ``padding`` (on the meta device: nothing is allocated). strict=True raises ValueError
+    when the windows do not tile the padded input: (out - 1) * stride + f != n + 2 * padding."""
+    import torch
+    import torch.nn.functional as F
+
+    if min(n, f, stride) < 1 or padding < 0:
+        raise ValueError(f"conv_output_size needs n, f, stride >= 1 and padding >= 0, got "
+                         f"n={n}, f={f}, stride={stride}, padding={padding}")
+    x, w = torch.empty(1, 1, n, device="meta"), torch.empty(1, 1, f, device="meta")
+    try:
+        out = int(F.conv1d(x, w, stride=stride, padding=padding).shape[-1])
+    except RuntimeError as exc:
+        raise ValueError(f"filter f={f} is larger than the padded input n + 2P = "
+                         f"{n + 2 * padding}") from exc
+    if strict and (out - 1) * stride + f != n + 2 * padding:
+        raise ValueError(f"stride {stride} does not tile the input: the windows cover "
+                         f"{(out - 1) * stride + f} of the {n + 2 * padding} padded positions")
+    return out
+
+
+def torch_topk_error(scores: np.ndarray, y: np.ndarray, k: int = 5) -> float:
+    """Top-k error with torch.topk: the fraction of rows whose label is not among the indices
+    of the k largest scores. scores: (N, K); y: (N,). Returns a Python float."""
+    import torch
+
+    top = torch.topk(torch.as_tensor(np.asarray(scores, dtype=np.float64)), k, dim=1).indices
+    hit = (top == torch.as_tensor(np.asarray(y)).reshape(-1, 1)).any(dim=1)
+    return float(1.0 - hit.double().mean())
+
+
+def torch_receptive_field(layers: Sequence[tuple[int, int]]) -> int:
+    """Receptive field of a stack of (kernel, stride) layers, measured with autograd: the span
+    of the input positions whose gradient reaches the first output of a chain of F.conv1d
+    layers."""
+    import torch
+    import torch.nn.functional as F
+
+    for index, (k, s) in enumerate(layers):
+        if k < 1 or s < 1:
+            raise ValueError(f"layer {index}: kernel {k} and stride {s} must be at least 1")
+    length, jump = 1, 1   # an input long enough for one output: 1 + sum of k * jump
+    for k, s in layers:
+        length, jump = length + k * jump, jump * s
+    x = torch.ones(1, 1, length, dtype=torch.float64, requires_grad=True)
+    out = x
+    for k, s in layers:
+        out = F.conv1d(out, torch.ones(1, 1, k, dtype=torch.float64), stride=s)
+    out[0, 0, 0].backward()
+    seen = torch.nonzero(x.grad[0, 0]).flatten()   # a stride above the kernel leaves gaps
+    return int(seen[-1] - seen[0] + 1)
+
+
+def _conv_probes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    return [((rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 3)),
+              rng.standard_normal(4)), {"stride": 2, "padding": 1})]
+
+
+def _pool_probes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    return [((rng.standard_normal((2, 3, 7, 6)), 2), {"stride": 1, "padding": 1})]
+
+
+def _size_probes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    return [((227, 11), {"stride": 4}), ((224, 11), {"stride": 4, "padding": 2}),
+            ((13, 3), {"stride": 1, "padding": 1}), ((8, 3), {"stride": 2}),
+            ((32, 5), {})]
+
+
+def _topk_probes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    scores, y = rng.standard_normal((20, 8)), rng.integers(0, 8, 20)
+    return [((scores, y), {"k": k}) for k in (1, 3, 5)]
+
+
+def _field_probes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    return [(([(3, 1), (3, 1)],), {}), (([(3, 1)] * 3,), {}),
+            (([(11, 4), (3, 2), (5, 1), (3, 2)],), {}), (([(7, 2), (3, 2), (3, 1)],), {})]
+
+
+# What earlier() can load: PyTorch's version of each function (the fallback, which gives no
+# answer away) and the probe calls that yours must agree with it on.
+FALLBACKS: dict[str, Callable[..., Any]] = {
     "conv2d_fast": torch_conv2d,
     "conv2d": torch_conv2d,
     "max_pool2d": torch_max_pool2d,
+    "conv_output_size": torch_conv_output_size,
+    "receptive_field": torch_receptive_field,
+    "topk_error": torch_topk_error,
 }
-
-
-def _probe(name: str, rng: np.random.Generator) -> tuple[tuple, dict]:
-    if name.startswith("conv2d"):
-        return (rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 3)),
-                rng.standard_normal(4)), {"stride": 2, "padding": 1}
-    return (rng.standard_normal((2, 3, 7, 6)), 2), {"stride": 1, "padding": 1}
+PROBES: dict[str, Callable[[np.random.Generator], list[tuple[tuple, dict]]]] = {
+    "conv2d_fast": _conv_probes,
+    "conv2d": _conv_probes,
+    "max_pool2d": _pool_probes,
+    "conv_output_size": _size_probes,
+    "receptive_field": _field_probes,
+    "topk_error": _topk_probes,
+}
 
 
 def notebook_path(assignment: str, folder: Path | str | None = None) -> Path:
@@ -189,11 +274,13 @@ def load_definitions(path: Path) -> dict[str, Any]:
 
 def earlier(wanted: Mapping[str, Sequence[str]], folder: Path | str | None = None,
             atol: float = 1e-8, verbose: bool = True) -> SimpleNamespace:
-    """Your functions from earlier notebooks, each checked against PyTorch on a probe.
+    """Your functions from earlier notebooks, each checked against PyTorch on a few probes.
 
     wanted: {assignment: [function names]}, e.g. {"02_padding_stride": ["conv2d_fast"]}.
     Returns a namespace with one attribute per function: yours if it agrees with PyTorch within
-    ``atol`` on the probe, else PyTorch's (the reason is printed).
+    ``atol`` on every probe, else PyTorch's (the reason is printed). Loadable: the names of
+    :data:`FALLBACKS` (conv2d_fast, conv2d, max_pool2d, conv_output_size, receptive_field,
+    topk_error).
     """
     out = SimpleNamespace()
     rng = np.random.default_rng(0)
@@ -222,20 +309,31 @@ def earlier(wanted: Mapping[str, Sequence[str]], folder: Path | str | None = Non
 def _check(fn: Any, name: str, rng: np.random.Generator, atol: float) -> str | None:
     if fn is None:
         return "it is not defined in that notebook"
-    args, kwargs = _probe(name, rng)
-    try:
-        got = np.asarray(fn(*args, **kwargs), dtype=np.float64)
-    except NotImplementedError:
-        return "it is not implemented yet (finish that notebook to train with your own)"
-    except Exception as exc:
-        return f"it raised {type(exc).__name__}: {exc}"
-    want = FALLBACKS[name](*args, **kwargs)
-    if got.shape != want.shape:
-        return f"it returned shape {got.shape} where PyTorch gives {want.shape}"
-    err = float(np.max(np.abs(got - want)))
-    if not err <= atol:
-        return f"it differs from PyTorch by up to {err:.3g} on a {'x'.join(map(str, args[0].shape))} probe"
+    for args, kwargs in PROBES[name](rng):
+        call = _call_text(name, args, kwargs)
+        try:
+            got = np.asarray(fn(*args, **kwargs), dtype=np.float64)
+        except NotImplementedError:
+            return "it is not implemented yet (finish that notebook to use your own)"
+        except Exception as exc:
+            return f"{call} raised {type(exc).__name__}: {exc}"
+        want = np.asarray(FALLBACKS[name](*args, **kwargs), dtype=np.float64)
+        if got.shape != want.shape:
+            return f"{call} returned shape {got.shape} where PyTorch gives {want.shape}"
+        err = float(np.max(np.abs(got - want))) if got.size else 0.0
+        if not err <= atol:
+            if want.size == 1:
+                return f"{call} gave {got.item():g} where PyTorch gives {want.item():g}"
+            return f"it differs from PyTorch by up to {err:.3g} on {call}"
     return None
+
+
+def _call_text(name: str, args: tuple, kwargs: dict) -> str:
+    """``conv2d_fast(2x3x7x6 array, ..., stride=2)``: arrays by shape, other values as written."""
+    def show(value: Any) -> str:
+        return "x".join(map(str, value.shape)) + " array" if isinstance(value, np.ndarray) else repr(value)
+    parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
 
 
 def _short(path: Path) -> str:

@@ -117,3 +117,43 @@ def test_pool_geometry_names_the_layer_and_the_shapes():
         pool_geometry(np.zeros((4, 4)), 2, None, 0, "maxp")
     with pytest.raises(ValueError, match="more than half the window"):
         pool_geometry(np.zeros((1, 1, 4, 4)), 2, None, 2, "maxp")
+
+
+def test_pytorch_fallbacks_agree_with_the_reference():
+    # the fallbacks earlier() hands out give no answer away, yet must compute the same thing
+    import itertools
+
+    import solutions
+    from coursekit.previous import torch_conv_output_size, torch_receptive_field, torch_topk_error
+
+    for n, f, s, p, strict in itertools.product(range(1, 16), range(1, 7), range(1, 4), range(3),
+                                                (False, True)):
+        outcomes = []
+        for fn in (solutions.conv_output_size, torch_conv_output_size):
+            try:
+                outcomes.append(fn(n, f, stride=s, padding=p, strict=strict))
+            except ValueError:
+                outcomes.append("ValueError")
+        assert outcomes[0] == outcomes[1], (n, f, s, p, strict, outcomes)
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        layers = [(int(rng.integers(1, 8)), int(rng.integers(1, 4))) for _ in range(rng.integers(1, 6))]
+        assert torch_receptive_field(layers) == solutions.receptive_field(layers), layers
+        scores, y, k = rng.standard_normal((30, 10)), rng.integers(0, 10, 30), int(rng.integers(1, 11))
+        assert torch_topk_error(scores, y, k) == pytest.approx(solutions.topk_error(scores, y, k), abs=1e-12)
+    with pytest.raises(ValueError, match="layer 1: kernel 0"):
+        torch_receptive_field([(3, 1), (0, 1)])
+
+
+def test_earlier_names_the_probe_a_wrong_size_rule_fails(tmp_path, capsys):
+    # (n - f) // s + 1 without the padding: the first padded probe exposes it
+    folder = tmp_path / "02_padding_stride"
+    folder.mkdir()
+    nb = {"cells": [{"cell_type": "code", "metadata": {"nbgrader": {"solution": True}},
+                     "source": "def conv_output_size(n, f, stride=1, padding=0, strict=False):\n"
+                               "    return (n - f) // stride + 1\n"}]}
+    (folder / "02_padding_stride.ipynb").write_text(json.dumps(nb))
+    ops = earlier({"02_padding_stride": ["conv_output_size"]}, folder=tmp_path)
+    assert ops.conv_output_size(224, 11, stride=4, padding=2) == 55
+    assert ("conv_output_size: PyTorch's, because conv_output_size(224, 11, stride=4, padding=2) "
+            "gave 54 where PyTorch gives 55") in capsys.readouterr().out
