@@ -38,3 +38,17 @@ def course_copy(tmp_path: Path) -> Path:
         shutil.copytree(ROOT / name, course / name)
     shutil.copy(ROOT / "nbgrader_config.py", course)
     return course
+
+
+# Tests spread over both xdist workers one at a time (`--dist loadgroup`): their files have no
+# module-scoped fixtures, and each test is slow on its own (a notebook graded or executed).
+# Every other file stays on one worker, as `--dist loadfile` would keep it, so that its
+# module-scoped fixtures (a graded batch, a running JupyterLab) are built once.
+SPREAD = {"test_nbgrader_cycle.py", "test_build.py", "test_heldin.py", "test_checks.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name not in SPREAD:
+            item.add_marker(pytest.mark.xdist_group(item.path.name))

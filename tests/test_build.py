@@ -127,9 +127,12 @@ def test_student_notebook_has_no_solutions_hidden_tests_or_outputs(root, src):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("src", SOURCES, ids=lambda s: s.name)
-def test_nbgrader_validate_invert_passes_on_student_notebook(root, src, tmp_path):
-    # validate --invert passes when the unmodified notebook fails its tests
+def test_nbgrader_validate_invert_passes_on_student_notebook(root, tmp_path):
+    # validate --invert passes when the unmodified notebook fails its tests. One notebook here:
+    # every student notebook's tests are run, and must all fail, in the nbgrader cycle (its
+    # blank submission scores 0), and every graded cell calls require_implemented
+    # (test_validate), so the button cannot say Success to an unfinished notebook.
+    src = SOURCES[0]
     student_path = root / "notebooks" / src.assignment / src.path.name
     proc = subprocess.run(
         [sys.executable, "-m", "nbgrader", "validate", "--invert", str(student_path)],
