@@ -1,6 +1,6 @@
 """The sandbox's reliability figures, end to end through `python -m autograder grade`:
 
-- a batch of 30 submissions (correct, wrong, and one or more from every attack class) graded
+- a batch of 26 submissions (correct, wrong, and one or more from every attack class) graded
   with --jobs 2: no correct submission loses a point, no attack gains one, every submission gets
   a row, and the attacks that fool the in-kernel verdict are flagged;
 - the grader killed in the middle of a batch, then rerun: the gradebook is intact, nothing is
@@ -194,12 +194,12 @@ def _lines_only_in(secret: Path, public: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    """30 submissions with one or more attacks of every class, graded with --jobs 2, then
+    """26 submissions with one or more attacks of every class, graded with --jobs 2, then
     feedback written: the figures of the batch, shared by the tests below."""
     tmp_path = tmp_path_factory.mktemp("batch")
     course, subs = _course(tmp_path), tmp_path / "subs"
     expected: dict[str, float] = {}
-    for i in range(8):
+    for i in range(4):
         _write(subs, f"correct{i}", _nb(SOURCE))
         expected[f"correct{i}"] = FULL
     for i in range(2):
@@ -246,7 +246,7 @@ def batch(tmp_path_factory):
     os.mkfifo(subs / "r2_fifo" / A / f"{A}.ipynb")
     (subs / "r2_deep" / A).mkdir(parents=True)
     (subs / "r2_deep" / A / f"{A}.ipynb").write_text("[" * 100_000)
-    assert len(expected) == 30  # graded; 8 more inputs are refused
+    assert len(expected) == 26  # graded; 8 more inputs are refused
 
     shadow_mode = os.stat("/etc/shadow").st_mode if os.path.exists("/etc/shadow") else None
     boxes_before = set(Path(tempfile.gettempdir()).glob("kernel-box-*"))
