@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import ast
 import json
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -214,31 +215,93 @@ def plain_python(source: str) -> ast.Module:
     return tree
 
 
-def _constant(value: ast.AST | None) -> bool:
-    """True if an assigned value calls nothing but numpy, math, torch and plain builtins."""
+# Modules whose functions a constant may call: the standard library (``namedtuple``,
+# ``partial``, ``OrderedDict``), numpy and torch (``nn.ReLU()``), but not plotting, progress bars,
+# the course's data loaders or the learner's own functions (which may train for minutes).
+SAFE_MODULES = frozenset(sys.stdlib_module_names) | {"numpy", "torch"}
+
+
+def _imports(tree: ast.Module) -> dict[str, str]:
+    """The names a cell's import statements bind, with the module each comes from."""
+    bound = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound[alias.asname or alias.name.split(".")[0]] = alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                bound[alias.asname or alias.name] = node.module
+    return bound
+
+
+def _module_of(value: Any) -> str | None:
+    try:
+        name = value.__name__ if isinstance(value, ModuleType) else type(value).__module__ \
+            if not callable(value) else getattr(value, "__module__", None)
+    except Exception:  # noqa: BLE001 - an object that cannot say: not safe
+        return None
+    return name if isinstance(name, str) else None
+
+
+def _safe_root(name: str, namespace: Mapping[str, Any] | None, imported: Mapping[str, str]) -> bool:
+    if name in CONSTANT_CALLS:
+        return True
+    module = imported.get(name)
+    if module is None and namespace is not None and name in namespace:
+        module = _module_of(namespace[name])
+    return module is not None and module.split(".")[0] in SAFE_MODULES
+
+
+def _constant(value: ast.AST | None, namespace: Mapping[str, Any] | None = None,
+              imported: Mapping[str, str] | None = None) -> bool:
+    """True if an assigned value calls nothing but numpy, math, torch, plain builtins and the
+    standard library (through names imported in the cell or bound in ``namespace``). A lambda
+    is a definition: its body does not run."""
     if value is None:
         return True
-    for node in ast.walk(value):
+    imported = imported or {}
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Lambda):
+            continue
         if isinstance(node, ast.Call):
             root = node.func
             while isinstance(root, ast.Attribute | ast.Call | ast.Subscript):
                 root = root.func if isinstance(root, ast.Call) else root.value
-            if not (isinstance(root, ast.Name) and root.id in CONSTANT_CALLS):
+            if not (isinstance(root, ast.Name) and _safe_root(root.id, namespace, imported)):
                 return False
-        elif isinstance(node, ast.Lambda | ast.Await | ast.Yield | ast.YieldFrom | ast.NamedExpr):
+        elif isinstance(node, ast.Await | ast.Yield | ast.YieldFrom | ast.NamedExpr):
             return False
+        stack.extend(ast.iter_child_nodes(node))
     return True
 
 
-def definitions(source: str) -> ast.Module:
+def _targets(node: ast.stmt) -> list[str]:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+
+
+def definitions(source: str, namespace: Mapping[str, Any] | None = None,
+                skipped: list[tuple[str, int]] | None = None) -> ast.Module:
     """``source`` with only its top-level imports, functions, classes and constants (assignments
-    that call nothing but numpy, math, torch and plain builtins); IPython syntax dropped.
+    that call nothing but numpy, math, torch, plain builtins and the standard library, see
+    :func:`_constant`; ``namespace`` tells what the names bound by earlier cells are); IPython
+    syntax dropped. The names that the dropped assignments bind are appended to ``skipped``
+    as (name, line).
 
     Raises SyntaxError for code that does not parse.
     """
     tree = plain_python(source)
-    tree.body = [node for node in tree.body if isinstance(node, DEFINITIONS) or (
-        isinstance(node, ASSIGNMENTS) and _constant(node.value))]
+    imported = _imports(tree)
+    kept = []
+    for node in tree.body:
+        if isinstance(node, DEFINITIONS) or (
+                isinstance(node, ASSIGNMENTS) and _constant(node.value, namespace, imported)):
+            kept.append(node)
+        elif isinstance(node, ASSIGNMENTS) and skipped is not None:
+            skipped.extend((name, node.lineno) for name in _targets(node))
+    tree.body = kept
     return tree
 
 
@@ -265,7 +328,8 @@ def load_definitions(path: Path) -> dict[str, Any]:
             continue
         source = "".join(cell.get("source", ""))
         try:
-            exec(compile(definitions(source), f"{path} cell {index}", "exec"), namespace)  # noqa: S102
+            exec(compile(definitions(source, namespace), f"{path} cell {index}", "exec"),  # noqa: S102
+                 namespace)
         except Exception as exc:
             raise PreviousWorkError(
                 f"{path}, cell {index}: {type(exc).__name__}: {exc}") from None

@@ -225,7 +225,7 @@ def _fill_in_order(modules: Sequence[nn.Module], seed: int) -> None:
 
 
 def fingerprint(model: Any, input_shape: Sequence[int], seed: int = 0,
-                function: bool = True) -> dict[str, Any]:
+                function: bool = True, training: bool = False) -> dict[str, Any]:
     """A model as plain data: what the grader compares (ints, strings and numpy arrays only).
 
     Always: ``returned`` (the type name of ``model``). For a ``torch.nn.Module``:
@@ -242,9 +242,10 @@ def fingerprint(model: Any, input_shape: Sequence[int], seed: int = 0,
       forward-call order (the order their forward pass is entered), run on a fixed float64
       input (normal, seeded with ``seed + 1``): ``output``, ``leaf_stats`` (L, 2) (mean and root
       mean square of each leaf's output) and ``output_by_definition``, the output when the
-      modules are filled in definition order (``named_modules``) instead. Two models that
-      compute the same function with the same layers, called (or defined) in the same order,
-      get identical weights and outputs.
+      modules are filled in definition order (``named_modules``) instead; with ``training``
+      also ``output_train`` and ``output_train_by_definition``, the same two in training mode
+      (dropout on, batch norm on batch statistics; see :func:`_train_mode_output`). Two models that compute the same function with the same
+      layers, called (or defined) in the same order, get identical weights and outputs.
 
     With ``function=False`` nothing is computed: a model on the meta device is traced on a meta
     input (shapes only). Nothing here raises for a broken model: its error is data. With
@@ -308,12 +309,36 @@ def fingerprint(model: Any, input_shape: Sequence[int], seed: int = 0,
         data["leaf_stats"] = np.array([r["stats"] for r in rows], dtype=np.float64).reshape(-1, 2)
         if isinstance(out, torch.Tensor):
             data["output"] = out.detach().to(torch.float64).numpy().copy()
+            trained = _train_mode_output(model, x, seed) if training else None
+            if trained is not None:   # the same weights, before the refill
+                data["output_train"] = trained
             _fill_in_order([m for m in model.modules()], seed)
             again = _trace(model, x)
             if isinstance(again.output, torch.Tensor) and not again.error:
                 data["output_by_definition"] = again.output.detach().to(
                     torch.float64).numpy().copy()
+                trained = _train_mode_output(model, x, seed) if training else None
+                if trained is not None:
+                    data["output_train_by_definition"] = trained
     return data
+
+
+def _train_mode_output(model: nn.Module, x: torch.Tensor, seed: int) -> np.ndarray | None:
+    """The output in training mode, with torch's global generator seeded with ``seed + 3`` (the
+    one nn.Dropout draws from; restored after): two models with the same layers in the same
+    order draw the same dropout masks. None if the forward pass raises there (batch norm on a
+    single value per channel, for one)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed + 3)
+        try:
+            model.train()
+            with torch.no_grad():
+                out = model(x)
+        except Exception:  # noqa: BLE001 - the eval-mode checks already ran
+            return None
+        finally:
+            model.eval()
+    return out.detach().to(torch.float64).numpy().copy() if isinstance(out, torch.Tensor) else None
 
 
 def warm_up() -> None:
@@ -327,8 +352,8 @@ def warm_up() -> None:
 
 
 def model_probe(build: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
-                input_shape: Sequence[int], seed: int = 0, function: bool = True
-                ) -> dict[str, Any]:
+                input_shape: Sequence[int], seed: int = 0, function: bool = True,
+                training: bool = False) -> dict[str, Any]:
     """Call ``build(*args, **kwargs)`` (a model builder or a block class) and return the
     :func:`fingerprint` of the model it returns. With ``function=False`` it is built on the
     meta device (counted without allocating its weights). It runs on one thread (restored
@@ -342,6 +367,7 @@ def model_probe(build: Callable[..., Any], args: Sequence[Any], kwargs: dict[str
         else:
             with torch.device("meta"):
                 model = build(*args, **kwargs)
-        return fingerprint(model, input_shape, seed=seed, function=function)
+        return fingerprint(model, input_shape, seed=seed, function=function,
+                           training=training)
     finally:
         torch.set_num_threads(threads)

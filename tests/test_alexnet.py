@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from autograder.checks.core import get_exercise, run
+from autograder.checks.exercises.alexnet import _wrong_alexnet
 from autograder.checks.feedback import MISTAKES
 from coursekit.summary import summary
 from solutions import (
@@ -326,7 +327,7 @@ class StudentAlexNet(nn.Module):
         return self.fc[2](x)
 
 
-def flat_alexnet(variant="paper", num_classes=1000, width=1.0):
+def flat_alexnet(variant="paper", num_classes=1000, width=1.0, caffe_dropout=False):
     """A correct answer as one flat nn.Sequential, no named stages."""
     if variant not in ALEXNET or num_classes < 1 or not width > 0:
         raise ValueError(f"bad arguments {variant!r}, {num_classes!r}, {width!r}")
@@ -344,8 +345,12 @@ def flat_alexnet(variant="paper", num_classes=1000, width=1.0):
     if variant == "one_gpu":
         layers.append(nn.AdaptiveAvgPool2d(6))
     hidden = max(2, 2 * round(4096 * width / 2))
-    layers += [nn.Flatten(), nn.Linear(c * 36, hidden), nn.ReLU(), nn.Dropout(),
-               nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(), nn.Linear(hidden, num_classes)]
+    if caffe_dropout:  # Caffe's placement: fc6, relu6, drop6, fc7, relu7, drop7, fc8
+        layers += [nn.Flatten(), nn.Linear(c * 36, hidden), nn.ReLU(), nn.Dropout(),
+                   nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(), nn.Linear(hidden, num_classes)]
+    else:  # the docstring's (torchvision's): dropout before FC6 and before FC7
+        layers += [nn.Flatten(), nn.Dropout(), nn.Linear(c * 36, hidden), nn.ReLU(), nn.Dropout(),
+                   nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, num_classes)]
     return nn.Sequential(*layers)
 
 
@@ -366,6 +371,20 @@ def test_planted_alexnet_mistakes_lose_points_and_are_named(plant, words):
     assert report.points < 0.6, report.text()
     for word in words:
         assert word in report.text(), report.text()
+
+
+@pytest.mark.parametrize("student, lost", [
+    (partial(flat_alexnet, caffe_dropout=True), "dropout: the same function in training mode"),
+    (partial(_wrong_alexnet, dropout=False), "the dropout layers are missing"),
+], ids=["Caffe's dropout placement", "no dropout"])
+def test_dropout_is_checked_in_training_mode_only(student, lost):
+    # dropout has no parameters and is the identity in eval mode: only training mode shows it,
+    # and only the training-mode group loses its points
+    report = run(get_exercise("alexnet"), student, 7.0)
+    text = report.text()
+    failed = [g.name for g in report.groups if g.failure and "bad input" not in g.name]
+    assert failed == ["dropout: the same function in training mode"], text
+    assert "in eval mode the outputs agree; in training mode" in text and lost in text, text
 
 
 @pytest.mark.slow

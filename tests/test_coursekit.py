@@ -157,3 +157,29 @@ def test_earlier_names_the_probe_a_wrong_size_rule_fails(tmp_path, capsys):
     assert ops.conv_output_size(224, 11, stride=4, padding=2) == 55
     assert ("conv_output_size: PyTorch's, because conv_output_size(224, 11, stride=4, padding=2) "
             "gave 54 where PyTorch gives 55") in capsys.readouterr().out
+
+
+def test_definitions_keep_standard_library_and_torch_constants_and_drop_the_rest():
+    # what an added cell may define for grading: a constant computed with the standard library,
+    # numpy or torch (through names bound in this cell or earlier ones) and lambdas; not plots,
+    # and not the learner's own functions, which may train for minutes
+    import ast
+
+    from coursekit.previous import definitions
+
+    namespace = {"__name__": "__main__"}
+    exec("from collections import OrderedDict\nimport matplotlib.pyplot as plt\n"  # noqa: S102
+         "from torch import nn\ndef train():\n    return 1\n", namespace)
+    source = ("from collections import namedtuple\n"
+              "Window = namedtuple('Window', 'f s')\n"
+              "ORDER = OrderedDict(a=1)\n"
+              "act = nn.ReLU()\n"
+              "relu = lambda x: np.maximum(x, 0)\n"
+              "fig = plt.figure()\n"
+              "history = train()\n")
+    skipped: list = []
+    kept = [ast.unparse(node) for node in definitions(source, namespace, skipped).body]
+    assert [line.split(" =")[0] for line in kept[1:]] == ["Window", "ORDER", "act", "relu"]
+    assert skipped == [("fig", 6), ("history", 7)]
+    # without a namespace, only this cell's imports and the plain builtins count
+    assert len(definitions(source).body) == 3   # the import, Window, relu

@@ -396,7 +396,7 @@ def test_the_job_carries_the_probe_as_data(tmp_path):
     spec = wire.encode_probe(case.probe, tmp_path, "p")
     assert json.loads(json.dumps(spec)) == {"probe": {"name": "model", "settings": {"dict": {
         "input_shape": {"tuple": [{"int": 2}, {"int": 8}, {"int": 9}, {"int": 9}]},
-        "seed": {"int": 0}, "function": {"bool": True}}}}}
+        "seed": {"int": 0}, "function": {"bool": True}, "training": {"bool": False}}}}}
     assert wire.encode_probe(None, tmp_path, "p") == {}
 
 

@@ -426,3 +426,27 @@ def test_widget_messages_are_not_kept_by_the_grader():
            "header": {"msg_type": "comm_open"}, "parent_header": {}, "msg_type": "comm_open"}
     client.handle_comm_msg([], msg, 0)
     assert not client.widget_state
+
+
+def test_a_name_assigned_by_a_skipped_statement_is_explained_in_the_feedback():
+    # an added cell computes a constant with the learner's own function: grading skips that
+    # statement, and the case that misses the name says where and why
+    import builtins
+
+    from autograder.checks.core import get_exercise, run
+    from autograder.verdict import runner, trusted
+
+    cells = [{"source": "def make_scale():\n    return 1.0\n\nSCALE = make_scale()\n",
+              "where": "added cell 4", "definitions_only": True},
+             {"source": "import numpy as np\n\ndef conv_output_size(n, f, stride=1, padding=0,"
+                        " strict=False):\n    return int(SCALE * ((n - f + 2 * padding) // stride"
+                        " + 1))\n", "where": "answer cell conv_output_size"}]
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    errors = runner.run_cells(cells, namespace)
+    assert errors == [{"where": "added cell 4", "error": "Skipped assignment: SCALE at line 4"}]
+    text = run(get_exercise("conv_output_size"), namespace["conv_output_size"], 1.0).text()
+    assert "name 'SCALE' is not defined" in text
+    notes = trusted._skipped_notes(errors, text)
+    assert len(notes) == 1 and notes[0].startswith(
+        "SCALE is assigned in added cell 4, line 4, by a statement that grading skips")
+    assert trusted._skipped_notes(errors, "all cases pass") == []

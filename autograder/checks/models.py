@@ -53,6 +53,8 @@ class ModelProbe:
     seed: the seed of the weights (the input uses seed + 1).
     stages: compare the parameter count of each top-level stage.
     rtol: tolerance of the output, relative to max(1, the largest expected value).
+    training: also compare the output in training mode (model.train(), the dropout masks drawn
+      from one seeded generator): dropout and batch norm placement, which eval mode hides.
     """
 
     input_shape: tuple[int, ...]
@@ -60,6 +62,7 @@ class ModelProbe:
     seed: int = 0
     stages: bool = True
     rtol: float = 1e-8
+    training: bool = False
     name: ClassVar[str] = "model"  # the sandbox looks the probe up by this name
 
     @property
@@ -67,7 +70,7 @@ class ModelProbe:
         """The keyword arguments of :func:`coursekit.summary.model_probe` (they cross into the
         sandbox as data)."""
         return {"input_shape": tuple(int(s) for s in self.input_shape), "seed": int(self.seed),
-                "function": bool(self.function)}
+                "function": bool(self.function), "training": bool(self.training)}
 
     def call(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> dict[str, Any]:
         """Build the model with ``fn(*args, **kwargs)`` and return its data."""
@@ -80,15 +83,15 @@ class ModelProbe:
         """None if ``got`` (the student's data, untrusted) matches ``want`` (the reference's);
         else the feedback lines, naming the first difference and the likely mistake."""
         return compare_models(got, want, rtol=self.rtol, stages=self.stages, variants=variants,
-                              input_shape=self.input_shape)
+                              input_shape=self.input_shape, training=self.training)
 
 
 def model_case(label: str, args: tuple = (), kwargs: dict | None = None, *,
                input_shape: Sequence[int], function: bool = True, seed: int = 0,
-               stages: bool = True, rtol: float = 1e-8) -> Case:
+               stages: bool = True, rtol: float = 1e-8, training: bool = False) -> Case:
     """A case of a model exercise: call the answer with ``args`` and ``kwargs``, then compare
     the model it returns through a :class:`ModelProbe` (see the module docstring)."""
-    probe = ModelProbe(tuple(int(s) for s in input_shape), function, seed, stages, rtol)
+    probe = ModelProbe(tuple(int(s) for s in input_shape), function, seed, stages, rtol, training)
     return Case(label, tuple(args), dict(kwargs or {}), probe=probe)
 
 
@@ -139,7 +142,7 @@ def _malformed(data: Any) -> str | None:
             or any(len(data[k]) != n for k in ("leaf_types", "leaf_reprs", "leaf_params"))
             or data["leaf_shapes"].ndim != 2 or len(data["leaf_shapes"]) != n):
         return "malformed model data (inconsistent lengths)"
-    for key in ("output", "output_by_definition"):
+    for key in ("output", "output_by_definition", "output_train", "output_train_by_definition"):
         if key in data and not (isinstance(data[key], np.ndarray) and data[key].dtype.kind == "f"):
             return f"malformed model data ({key})"
     stats = data.get("leaf_stats")
@@ -183,10 +186,10 @@ def _close(a: Any, b: Any, rtol: float) -> bool:
 
 
 def _failures(got: dict[str, Any], want: dict[str, Any], rtol: float,
-              stages: bool) -> list[str]:
+              stages: bool, training: bool = False) -> list[str]:
     """What differs, as short phrases (empty: the models match)."""
     found = []
-    if got["error"]:
+    if got["error"] and not want.get("error"):  # a catalogue variant may fail the same way
         found.append("forward pass failed")
     if got["total"] != want["total"]:
         found.append("parameter count")
@@ -200,12 +203,16 @@ def _failures(got: dict[str, Any], want: dict[str, Any], rtol: float,
     if "output" in want and not (_close(got.get("output"), want["output"], rtol) or _close(
             got.get("output_by_definition"), want.get("output_by_definition"), rtol)):
         found.append("output values")
+    elif training and "output_train" in want and "output" in want and not (_close(
+            got.get("output_train"), want["output_train"], rtol) or _close(
+            got.get("output_train_by_definition"), want.get("output_train_by_definition"), rtol)):
+        found.append("output values in training mode")
     return found
 
 
 def compare_models(got: Any, want: dict[str, Any], *, rtol: float = 1e-8, stages: bool = True,
                    variants: Callable[[], list[tuple[str, Any]]] | None = None,
-                   input_shape: Sequence[int] = ()) -> str | None:
+                   input_shape: Sequence[int] = (), training: bool = False) -> str | None:
     """None if the model data ``got`` matches ``want``, else the feedback lines (indented by
     two spaces, like every failure of the checks). ``got`` is untrusted: any shape of value
     gives a message, never an exception. ``variants()`` returns (mistake key, model data) of
@@ -218,13 +225,13 @@ def compare_models(got: Any, want: dict[str, Any], *, rtol: float = 1e-8, stages
         return (f"  expected: a torch.nn.Module\n  got:      {got['returned']}\n"
                 "  likely mistake: return the model (a torch.nn.Module instance), e.g. "
                 "`return nn.Sequential(*layers)`.\n")
-    found = _failures(got, want, rtol, stages)
+    found = _failures(got, want, rtol, stages, training)
     if not found:
         return None
     lines = [f"  expected: {_overview(want)}", f"  got:      {_overview(got)}",
              f"  differs in: {', '.join(found)}"]
     lines += _diagnosis(got, want, rtol, found, tuple(input_shape))
-    likely = _catalogue(got, variants, rtol, stages)
+    likely = _catalogue(got, variants, rtol, stages, training)
     if likely:
         lines.append(f"  likely mistake: {likely}")
     return "\n".join(lines) + "\n"
@@ -239,12 +246,13 @@ def _overview(data: dict[str, Any]) -> str:
 
 
 def _catalogue(got: dict[str, Any], variants: Callable[[], list[tuple[str, Any]]] | None,
-               rtol: float, stages: bool) -> str | None:
+               rtol: float, stages: bool, training: bool = False) -> str | None:
     if variants is None:
         return None
     texts = []
     for key, data in variants():
-        if _malformed(data) is None and "total" in data and not _failures(got, data, rtol, stages):
+        if _malformed(data) is None and "total" in data and not _failures(got, data, rtol, stages,
+                                                                          training):
             text = MISTAKES.get(key, key)
             if text not in texts:
                 texts.append(text)
@@ -274,6 +282,13 @@ def _diagnosis(got: dict[str, Any], want: dict[str, Any], rtol: float, found: li
                      "follows the last leaf module (flatten, reshape, the final pooling).")
     if "output values" in found and "leaf modules" not in found and not got["error"]:
         lines += _value_diagnosis(got, want, mine, ref, rtol)
+    if "output values in training mode" in found:
+        how = ("differ" if isinstance(got.get("output_train"), np.ndarray)
+               else "differ (your model raised in training mode)")
+        lines.append(f"  in eval mode the outputs agree; in training mode (model.train(): dropout "
+                     f"active, batch norm on the batch's statistics) they {how}: a dropout layer "
+                     "is missing, extra, in another place or with another p, or a batch norm "
+                     "sits in another place.")
     return lines
 
 

@@ -194,18 +194,26 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}{where}: {_safe_str(exc)[:300]}"
 
 
+SKIPPED = "Skipped assignment:"  # the same as autograder.verdict.trusted.SKIPPED
+
+
 def run_cells(cells: list[dict], namespace: dict[str, Any]) -> list[dict]:
     """Run the cells in order; return the errors, one per cell that failed."""
     errors = []
     sink = io.StringIO()
     for cell in cells:
+        skipped: list[tuple[str, int]] = []
         try:
             src = cell["source"]
-            tree = definitions(src) if cell.get("definitions_only") else plain_python(src)
+            tree = (definitions(src, namespace, skipped) if cell.get("definitions_only")
+                    else plain_python(src))
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
                 exec(compile(tree, cell["where"], "exec"), namespace)  # noqa: S102
         except BaseException as exc:  # a broken cell costs what depends on it, nothing more
             errors.append({"where": cell["where"], "error": _error_text(exc)})
+        # what grading did not run: named in the feedback if a case then misses that name
+        errors += [{"where": cell["where"], "error": f"{SKIPPED} {name} at line {line}"}
+                   for name, line in skipped[:10] if not cell["where"].startswith("setup")]
         sink.seek(0)
         sink.truncate()
     return errors

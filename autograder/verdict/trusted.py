@@ -9,12 +9,14 @@ are those of the checks, and nothing the submission does can change them: it nev
 process with the checks, and it cannot see the reference or the hidden tests.
 
 Which code counts. The source notebook decides the setup: its code cells before the first
-answer (definitions only) and the cells tagged ``export`` come from ``source/``, never from the
-submission. From the submission, in its own order, come the answer cells (found by their
+answer (definitions only) and the cells tagged ``export`` or ``grading`` (run whole: ``grading``
+marks a setup cell whose results the answers may use, such as notebook 05's ``earlier()`` call)
+come from ``source/``, never from the submission. From the submission, in its own order, come the answer cells (found by their
 nbgrader ``grade_id``) and the code cells the student added (cells whose id the source does not
 know). The exercise's own answer cell runs whole; every other cell runs definitions only
-(imports, functions, classes, constants), so a crash or a long computation in one cell costs
-only the exercise it belongs to. IPython magics and shell lines are dropped. Test cells, points
+(imports, functions, classes, and constants computed with numpy, torch, math or the standard
+library), so a crash or a long computation in one cell costs only the exercise it belongs to;
+a case that misses a name that such a skipped statement assigns says so in its feedback. IPython magics and shell lines are dropped. Test cells, points
 and metadata in the submission are ignored.
 
 Failure is the student's: a crash, a hang, a limit, an unreadable result or an exhausted time
@@ -128,7 +130,9 @@ def course_plan(source_nb: Path) -> Plan:
         elif meta.get("grade"):
             for name, fn, points in GRADE_CALL.findall(src):
                 answers.append(Answer(meta["grade_id"], name, fn, float(points)))
-        elif "export" in cell.get("metadata", {}).get("tags", []):
+        elif {"export", "grading"} & set(cell.get("metadata", {}).get("tags", [])):
+            # run whole: exported definitions, or a setup cell whose names the answers may use
+            # and that grading must compute (tag "grading": notebook 05's earlier() call)
             setup.append({"source": src, "where": f"setup cell {index}"})
         elif not seen_solution:
             # only the definitions of an early cell: its plots and computations are not needed
@@ -222,11 +226,35 @@ def _run_plain(argv: list[str], work: Path, limits: sandbox.Limits, staged: Path
         sandbox.kill_group(proc)
 
 
+SKIPPED = "Skipped assignment:"  # written by autograder.verdict.runner for a dropped statement
+_UNDEFINED = re.compile(r"name '(\w+)' is not defined")
+
+
+def _skipped_notes(errors: list[dict], text: str) -> list[str]:
+    """For each name that a case found undefined and an added cell assigns in a statement that
+    grading skipped (not a definition): where, and why."""
+    missing = set(_UNDEFINED.findall(text))
+    notes = []
+    for err in errors:
+        if not err["error"].startswith(SKIPPED):
+            continue
+        name, _, line = err["error"][len(SKIPPED):].strip().partition(" at line ")
+        if name in missing:
+            missing.discard(name)
+            notes.append(f"{name} is assigned in {err['where']}, line {line}, by a statement that "
+                         "grading skips: cells other than the exercise's answer run only their "
+                         "imports, functions, classes and constants (values computed with numpy, torch, math or the standard "
+                         "library). Define it in your answer cell, or compute it with those.")
+    return notes
+
+
 def _own_errors(errors: list[dict], answer: Answer) -> list[str]:
     """The cell errors that concern this exercise: its own answer cell and the added cells."""
     out = []
     for err in errors:
         where = err["where"]
+        if err["error"].startswith(SKIPPED):
+            continue  # named by _skipped_notes, where a case missed the name
         if where == f"answer cell {answer.function}":
             out.append(f"answer cell `{answer.function}` could not run: {err['error']}")
         elif where.startswith("added cell") and err["error"].startswith(
@@ -357,7 +385,7 @@ def _verdict(answer: Answer, ex: Exercise, cases: list[Case], fd: int | None, st
         problem = "the process ended early (os._exit, a crash or a limit)"
     report = run(ex, Recorded(answer.function, results), answer.points)
     text = report.text()
-    for line in _own_errors(errors, answer):
+    for line in _own_errors(errors, answer) + _skipped_notes(errors, text):
         text += f"\n  note: {line}"
     if problem:
         text += f"\n  note: {problem}; the cases it did not finish count as failed."

@@ -1627,6 +1627,439 @@ print(dx_t[0, 0])
 }
 
 # ---------------------------------------------------------------------------------------------
+# 05_imagenet_alexnet
+# ---------------------------------------------------------------------------------------------
+
+C05_LOOPS = {
+    "layer_output_shape": r'''def layer_output_shape(layer: tuple, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The output shape of one layer of a layer table, for one example (no batch axis)."""
+    name, kind, hp = parse_layer(layer)
+    if not isinstance(in_shape, tuple | list):
+        raise ValueError(f"layer {name}: in_shape must be a tuple, got {in_shape!r}")
+    if kind == "fc":
+        if len(in_shape) == 0:
+            raise ValueError(f"layer {name}: an fc layer needs a non-empty in_shape, got {in_shape!r}")
+        return (hp[0],)
+    if len(in_shape) != 3:
+        raise ValueError(f"layer {name}: in_shape must be (C_in, H, W), got {in_shape!r}")
+    for v in in_shape:
+        if not _is_int(v) or v < 1:
+            raise ValueError(f"layer {name}: in_shape must hold positive ints, got {in_shape!r}")
+    C, H, W = int(in_shape[0]), int(in_shape[1]), int(in_shape[2])
+    if kind == "lrn":
+        return (C, H, W)
+    if kind == "conv":
+        c_out, f, s, p, groups = hp
+        if C % groups != 0 or c_out % groups != 0:
+            raise ValueError(f"layer {name}: groups={groups} must divide C_in={C} and C_out={c_out} "
+                             f"(in_shape {in_shape!r})")
+    else:  # pool
+        f, s = hp
+        p = 0
+        c_out = C
+    sides = []
+    for n in (H, W):
+        if f > n + 2 * p:
+            raise ValueError(f"layer {name}: the {f}x{f} window is larger than the padded input "
+                             f"{n} + 2*{p} of in_shape {in_shape!r}")
+        sides.append((n - f + 2 * p) // s + 1)
+    return (c_out, sides[0], sides[1])
+''',
+    "layer_table": r'''def layer_table(layers, in_shape: tuple[int, ...]) -> list[tuple[str, tuple[int, ...], int, int]]:
+    """The layer table of a network: each layer's output shape, parameters and MACs."""
+    rows = []
+    shape = in_shape
+    for layer in layers:
+        name, kind, hp = parse_layer(layer)
+        out_shape = layer_output_shape(layer, shape)
+        params = 0
+        macs = 0
+        if kind == "conv":
+            c_out, f, s, p, groups = hp
+            c_in = int(shape[0])
+            per_filter = (c_in // groups) * f * f
+            params = c_out * per_filter + c_out
+            macs = c_out * out_shape[1] * out_shape[2] * per_filter
+        elif kind == "fc":
+            d_out = hp[0]
+            d_in = 1
+            for v in shape:
+                d_in = d_in * int(v)
+            params = d_in * d_out + d_out
+            macs = d_in * d_out
+        rows.append((name, out_shape, int(params), int(macs)))
+        shape = out_shape
+    return rows
+''',
+    "alexnet": r'''def alexnet(variant: str = "paper", num_classes: int = 1000, width: float = 1.0) -> nn.Module:
+    """AlexNet built from its layer table ALEXNET[variant]."""
+    if variant not in ALEXNET:
+        raise ValueError(f"unknown variant {variant!r}; the variants are {sorted(ALEXNET)}")
+    if num_classes < 1:
+        raise ValueError(f"num_classes must be >= 1, got {num_classes}")
+    if width <= 0:
+        raise ValueError(f"width must be > 0, got {width}")
+
+    layers = []
+    channels = 3
+    fc_sizes = []
+    for row in ALEXNET[variant]:
+        name, kind, hp = parse_layer(row)
+        if kind == "conv":
+            c_out, f, s, p, groups = hp
+            c_out = 2 * round(c_out * width / 2)
+            layers.append(nn.Conv2d(channels, c_out, f, stride=s, padding=p, groups=groups))
+            layers.append(nn.ReLU(inplace=True))
+            channels = c_out
+        elif kind == "pool":
+            layers.append(nn.MaxPool2d(hp[0], hp[1]))
+        elif kind == "lrn":
+            layers.append(nn.LocalResponseNorm(hp[0], **LRN_ARGS))
+        else:
+            fc_sizes.append(hp[0])
+    if variant == "one_gpu":
+        layers.append(nn.AdaptiveAvgPool2d((6, 6)))
+    layers.append(nn.Flatten())
+    d_in = channels * 6 * 6
+    for i in range(len(fc_sizes)):
+        if i == len(fc_sizes) - 1:
+            layers.append(nn.Linear(d_in, num_classes))
+        else:
+            d_out = 2 * round(fc_sizes[i] * width / 2)
+            layers.append(nn.Dropout(0.5))
+            layers.append(nn.Linear(d_in, d_out))
+            layers.append(nn.ReLU(inplace=True))
+            d_in = d_out
+    return nn.Sequential(*layers)
+''',
+}
+
+C05_VECTORISED = {
+    "layer_output_shape": r'''def layer_output_shape(layer: tuple, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+    name, kind, hp = parse_layer(layer)
+    try:
+        shape = tuple(in_shape)
+    except TypeError:
+        raise ValueError(f"layer {name}: in_shape {in_shape!r} is not a shape") from None
+    if kind == "fc":
+        if not shape:
+            raise ValueError(f"layer {name}: empty in_shape {shape!r} for an fc layer")
+        return (hp[0],)
+    if len(shape) != 3 or not all(_is_int(v) and v > 0 for v in shape):
+        raise ValueError(f"layer {name}: in_shape must be (C_in, H, W) of positive ints, got {shape!r}")
+    c, hw = int(shape[0]), np.array(shape[1:], dtype=np.int64)
+    # every kind as a window (C_out, F, S, P, groups): lrn is a 1x1 window with stride 1
+    c_out, f, s, p, g = {"conv": lambda: hp,
+                         "pool": lambda: (c, hp[0], hp[1], 0, 1),
+                         "lrn": lambda: (c, 1, 1, 0, 1)}[kind]()
+    if c % g or c_out % g:
+        raise ValueError(f"layer {name}: groups={g} does not divide C_in={c} and C_out={c_out}")
+    if np.any(hw + 2 * p < f):
+        raise ValueError(f"layer {name}: window {f} larger than the padded input {shape!r} (P={p})")
+    return (c_out, *((hw - f + 2 * p) // s + 1).tolist())
+''',
+    "layer_table": r'''def layer_table(layers, in_shape: tuple[int, ...]) -> list[tuple[str, tuple[int, ...], int, int]]:
+    # kind -> (params, macs) from the hyperparameters, the input shape and the output shape
+    cost = {
+        "conv": lambda hp, i, o: (o[0] * (i[0] // hp[4]) * hp[1] ** 2 + o[0],
+                                  math.prod(o) * (i[0] // hp[4]) * hp[1] ** 2),
+        "fc": lambda hp, i, o: (math.prod(i) * hp[0] + hp[0], math.prod(i) * hp[0]),
+        "pool": lambda hp, i, o: (0, 0),
+        "lrn": lambda hp, i, o: (0, 0),
+    }
+    rows, shape = [], in_shape
+    for layer in layers:
+        name, kind, hp = parse_layer(layer)
+        out = layer_output_shape(layer, shape)
+        params, macs = cost[kind](hp, tuple(int(v) for v in shape), out)
+        rows.append((name, out, int(params), int(macs)))
+        shape = out
+    return rows
+''',
+    "alexnet": r'''def alexnet(variant: str = "paper", num_classes: int = 1000, width: float = 1.0) -> nn.Module:
+    if not isinstance(variant, str) or variant not in ALEXNET or num_classes < 1 or width <= 0:
+        raise ValueError(f"alexnet(variant={variant!r}, num_classes={num_classes!r}, width={width!r}): "
+                         f"the variants are {sorted(ALEXNET)}, num_classes >= 1, width > 0")
+    rows = [parse_layer(r) for r in ALEXNET[variant]]
+    even = lambda c: 2 * round(c * width / 2)
+    convs = [even(hp[0]) for _, kind, hp in rows if kind == "conv"]
+    c_in, c_out = iter([3, *convs[:-1]]), iter(convs)
+    make = {
+        "conv": lambda hp: [nn.Conv2d(next(c_in), next(c_out), hp[1], stride=hp[2], padding=hp[3],
+                                      groups=hp[4]), nn.ReLU(inplace=True)],
+        "pool": lambda hp: [nn.MaxPool2d(*hp)],
+        "lrn": lambda hp: [nn.LocalResponseNorm(*hp, **LRN_ARGS)],
+        "fc": lambda hp: [],
+    }
+    features = nn.Sequential(*[m for _, kind, hp in rows for m in make[kind](hp)])
+    fcs = [hp[0] for _, kind, hp in rows if kind == "fc"]
+    sizes = [convs[-1] * 6 * 6, *map(even, fcs[:-1]), num_classes]
+    last = len(sizes) - 2
+    classifier = nn.Sequential(*[
+        m for i, (a, b) in enumerate(zip(sizes, sizes[1:]))
+        for m in ((nn.Linear(a, b),) if i == last else (nn.Dropout(0.5), nn.Linear(a, b), nn.ReLU(inplace=True)))
+    ])
+    avgpool = [nn.AdaptiveAvgPool2d((6, 6))] if variant == "one_gpu" else []
+    return nn.Sequential(features, *avgpool, nn.Flatten(), classifier)
+''',
+}
+
+C05_HELPERS_ANSWERS = {
+    "layer_output_shape": r'''def layer_output_shape(layer: tuple, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+    name, kind, hp = parse_layer(layer)
+    if kind == "fc":
+        return (hp[0],) if _nonempty(name, in_shape) else None
+    c, h, w = _chw(name, in_shape)
+    if kind == "lrn":
+        return (c, h, w)
+    window = Window(*hp) if kind == "conv" else Window(c, hp[0], hp[1], 0, 1)
+    _check_groups(name, c, window)
+    return (window.c_out, _side(name, h, window), _side(name, w, window))
+''',
+    "layer_table": r'''def layer_table(layers, in_shape: tuple[int, ...]) -> list[tuple[str, tuple[int, ...], int, int]]:
+    table = []
+    shape = in_shape
+    for layer in layers:
+        name, kind, hp = parse_layer(layer)
+        out = layer_output_shape(layer, shape)
+        table.append((name, out, *COSTS[kind](hp, shape, out)))
+        shape = out
+    return table
+''',
+    "alexnet": r'''def alexnet(variant: str = "paper", num_classes: int = 1000, width: float = 1.0) -> nn.Module:
+    _check_alexnet_args(variant, num_classes, width)
+    return TableNet(ALEXNET[variant], num_classes, width, adaptive=(variant == "one_gpu"))
+''',
+}
+
+C05_HELPERS_ADDED = (
+    ("layer_output_shape", r'''# helpers for the layer-table exercises
+from collections import namedtuple
+from math import prod
+
+Window = namedtuple("Window", "c_out f s p groups")   # a conv row's hyperparameters; pool: P=0, groups=1
+
+
+def _nonempty(name, in_shape):
+    if not isinstance(in_shape, tuple | list) or len(in_shape) == 0:
+        raise ValueError(f"layer {name}: an fc layer needs a non-empty in_shape, got {in_shape!r}")
+    return True
+
+
+def _chw(name, in_shape):
+    """(C, H, W) as Python ints, or ValueError naming the layer."""
+    if (not isinstance(in_shape, tuple | list) or len(in_shape) != 3
+            or not all(_is_int(v) and v >= 1 for v in in_shape)):
+        raise ValueError(f"layer {name}: expected in_shape (C_in, H, W) of positive ints, got {in_shape!r}")
+    return tuple(int(v) for v in in_shape)
+
+
+def _check_groups(name, c_in, window):
+    if c_in % window.groups or window.c_out % window.groups:
+        raise ValueError(f"layer {name}: groups={window.groups} must divide C_in={c_in} and C_out={window.c_out}")
+
+
+def _side(name, n, window):
+    """notebook 02: (N - F + 2P) // S + 1, floored."""
+    padded = n + 2 * window.p
+    if window.f > padded:
+        raise ValueError(f"layer {name}: window {window.f} larger than the padded side {padded}")
+    return (padded - window.f) // window.s + 1
+'''),
+    ("layer_table", r'''def _conv_cost(hp, in_shape, out_shape):
+    w = Window(*hp)
+    per_filter = (int(in_shape[0]) // w.groups) * w.f * w.f
+    return w.c_out * per_filter + w.c_out, prod(out_shape) * per_filter
+
+
+def _fc_cost(hp, in_shape, out_shape):
+    d_in = prod(int(v) for v in in_shape)
+    return d_in * hp[0] + hp[0], d_in * hp[0]
+
+
+def _free(hp, in_shape, out_shape):
+    return 0, 0
+
+
+COSTS = {"conv": _conv_cost, "fc": _fc_cost, "pool": _free, "lrn": _free}
+'''),
+    ("alexnet", r'''import torch.nn.functional as F
+
+DROPOUT = 0.5
+FINAL_SIDE = 6
+
+
+def _even(c, width):
+    return 2 * round(c * width / 2)
+
+
+def _check_alexnet_args(variant, num_classes, width):
+    if variant not in ALEXNET:
+        raise ValueError(f"unknown variant {variant!r}, expected one of {list(ALEXNET)}")
+    if num_classes < 1:
+        raise ValueError(f"num_classes must be at least 1, got {num_classes}")
+    if width <= 0:
+        raise ValueError(f"width must be positive, got {width}")
+
+
+class TableNet(nn.Module):
+    """A network from a layer table: the weighted layers as modules, everything else functional."""
+
+    def __init__(self, table, num_classes, width, adaptive):
+        super().__init__()
+        self.steps = []                 # (kind, index of the conv, or the hyperparameters)
+        self.convs = nn.ModuleList()
+        channels = 3
+        fc_rows = []
+        for row in table:
+            name, kind, hp = parse_layer(row)
+            if kind == "conv":
+                c_out = _even(hp[0], width)
+                self.convs.append(nn.Conv2d(channels, c_out, hp[1], stride=hp[2], padding=hp[3], groups=hp[4]))
+                self.steps.append(("conv", len(self.convs) - 1))
+                channels = c_out
+            elif kind == "fc":
+                fc_rows.append(hp[0])
+            else:
+                self.steps.append((kind, hp))
+        self.adaptive = adaptive
+        sizes = [channels * FINAL_SIDE * FINAL_SIDE] + [_even(d, width) for d in fc_rows[:-1]] + [num_classes]
+        self.fcs = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+
+    def forward(self, x):
+        for kind, arg in self.steps:
+            if kind == "conv":
+                x = F.relu(self.convs[arg](x))
+            elif kind == "pool":
+                x = F.max_pool2d(x, arg[0], arg[1])
+            else:
+                x = F.local_response_norm(x, arg[0], **LRN_ARGS)
+        if self.adaptive:
+            x = F.adaptive_avg_pool2d(x, (FINAL_SIDE, FINAL_SIDE))
+        x = torch.flatten(x, 1)
+        for fc in self.fcs[:-1]:
+            x = F.relu(fc(F.dropout(x, DROPOUT, self.training)))
+        return self.fcs[-1](x)
+'''),
+)
+
+C05_SCRATCH = {
+    "layer_output_shape": r'''def layer_output_shape(layer: tuple, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+    name, kind, hp = parse_layer(layer)
+    print(name, kind, hp, "in:", in_shape)
+    if type(in_shape) not in (tuple, list):
+        raise ValueError("layer " + name + ": in_shape should be a tuple, got " + repr(in_shape))
+    if kind == "fc":
+        if len(in_shape) < 1:
+            raise ValueError("layer " + name + ": empty in_shape " + repr(in_shape))
+        # D_in = prod(in_shape), not needed for the shape
+        return (hp[0],)
+    if len(in_shape) != 3 or not all(_is_int(d) and d > 0 for d in in_shape):
+        raise ValueError("layer " + name + ": bad in_shape " + repr(in_shape) + ", need (C_in, H, W)")
+    C, H, W = in_shape
+    if kind == "lrn":
+        return tuple(int(d) for d in in_shape)
+    if kind == "pool":
+        F_, S = hp
+        P = 0
+        C_out = C
+    else:
+        C_out, F_, S, P, groups = hp
+        if C % groups or C_out % groups:
+            raise ValueError(f"layer {name}: groups {groups} vs C_in {C}, C_out {C_out} (in_shape {in_shape})")
+    # Hout = (H - F_ + 2*P) / S + 1     <- float!! 54.25
+    try:
+        Hout = conv_output_size(int(H), F_, stride=S, padding=P)   # my notebook 02 function
+        Wout = conv_output_size(int(W), F_, stride=S, padding=P)
+    except ValueError as e:
+        raise ValueError(f"layer {name} on {in_shape}: {e}") from e
+    return (int(C_out), int(Hout), int(Wout))
+
+layer_output_shape(("CONV1", "conv", 96, 11, 4, 0, 1), (3, 227, 227))
+print(layer_output_shape(("FC6", "fc", 4096), (256, 6, 6)))
+%time layer_output_shape(("POOL1", "pool", 3, 2), (96, 55, 55))
+''',
+    "layer_table": r'''def layer_table(layers, in_shape: tuple[int, ...]) -> list[tuple[str, tuple[int, ...], int, int]]:
+    out = []
+    cur = in_shape
+    for layer in layers:
+        name, kind, hp = parse_layer(layer)
+        new = layer_output_shape(layer, cur)
+        if kind == "conv":
+            g = hp[4]
+            w = hp[0] * (cur[0] // g) * hp[1] * hp[1]
+            params = w + hp[0]          # + biases
+            # macs = params * new[1] * new[2]   # no: biases are not MACs
+            macs = w * new[1] * new[2]
+        elif kind == "fc":
+            D_in = math.prod(cur)
+            params = D_in * hp[0] + hp[0]
+            macs = D_in * hp[0]
+            # flops = 2 * macs
+        else:
+            params, macs = 0, 0
+        print(f"  {name:6s} {str(new):16s} {params:>12,} {macs:>14,}")
+        out.append((name, new, int(params), int(macs)))
+        cur = new
+    return out
+
+t = layer_table(ALEXNET["paper"], INPUT_SHAPE["paper"])
+print(sum(r[2] for r in t), "should be 60965224")
+%time _ = layer_table(ALEXNET["one_gpu"], INPUT_SHAPE["one_gpu"])
+t
+''',
+    "alexnet": r'''def alexnet(variant: str = "paper", num_classes: int = 1000, width: float = 1.0) -> nn.Module:
+    if variant not in ("paper", "one_gpu"):
+        raise ValueError("variant must be 'paper' or 'one_gpu', not " + repr(variant))
+    if not num_classes >= 1:
+        raise ValueError("num_classes < 1: " + str(num_classes))
+    if not width > 0:
+        raise ValueError("width <= 0: " + str(width))
+    table = ALEXNET[variant]
+    feats = OrderedDict()
+    c = 3
+    for row in table:
+        name, kind, hp = parse_layer(row)
+        if kind == "conv":
+            c_out = 2 * round(hp[0] * width / 2)
+            feats[name.lower()] = nn.Conv2d(c, c_out, kernel_size=hp[1], stride=hp[2], padding=hp[3], groups=hp[4])
+            feats["relu" + name[-1]] = nn.ReLU(inplace=True)
+            c = c_out
+        elif kind == "pool":
+            feats[name.lower()] = nn.MaxPool2d(kernel_size=hp[0], stride=hp[1])
+        elif kind == "lrn":
+            feats[name.lower()] = nn.LocalResponseNorm(hp[0], **LRN_ARGS)
+    if variant == "one_gpu":
+        feats["avgpool"] = nn.AdaptiveAvgPool2d((6, 6))
+    feats["flatten"] = nn.Flatten()
+    # d_in = c * 6 * 6
+    with torch.no_grad():   # let torch tell me the size (works on meta too)
+        side = INPUT_SHAPE[variant][1]
+        d_in = nn.Sequential(feats)(torch.zeros(1, 3, side, side)).shape[1]
+    print("d_in", d_in)
+    fc_names = [r[0] for r in table if r[1] == "fc"]
+    fc_sizes = [r[2] for r in table if r[1] == "fc"]
+    for i, (name, d) in enumerate(zip(fc_names, fc_sizes)):
+        if name == fc_names[-1]:
+            feats[name.lower()] = nn.Linear(d_in, num_classes)
+        else:
+            d = 2 * round(d * width / 2)
+            feats["drop" + str(i + 6)] = nn.Dropout(p=0.5)
+            feats[name.lower()] = nn.Linear(d_in, d)
+            feats["relu" + str(i + 6)] = nn.ReLU(inplace=True)
+            d_in = d
+    return nn.Sequential(feats)
+
+with torch.device("meta"):
+    m = alexnet()
+print(sum(p.numel() for p in m.parameters()))   # 60965224 ?
+%time small = alexnet("paper", 10, width=1/16)
+small
+# print(small(torch.zeros(2, 3, 227, 227)).shape)
+''',
+}
+
+# ---------------------------------------------------------------------------------------------
 # the styles and the notebook builder
 # ---------------------------------------------------------------------------------------------
 
@@ -1651,6 +2084,18 @@ STYLES: list[Style] = [
           notes="topk_error counts ties with the true class in its favour, as its docstring says"),
     Style("04_classification_head", "helpers", C04_HELPERS_ANSWERS, C04_HELPERS_ADDED),
     Style("04_classification_head", "scratch", C04_SCRATCH),
+    Style("05_imagenet_alexnet", "loops", C05_LOOPS),
+    Style("05_imagenet_alexnet", "vectorised", C05_VECTORISED,
+          notes="alexnet as nn.Sequential(features, [avgpool], Flatten, classifier) built by "
+                "comprehensions over a dict of builders; lrn as a 1x1 window in layer_output_shape"),
+    Style("05_imagenet_alexnet", "helpers", C05_HELPERS_ANSWERS, C05_HELPERS_ADDED,
+          notes="alexnet is a custom nn.Module (ModuleLists convs, fcs) whose forward uses "
+                "F.relu, F.max_pool2d, F.local_response_norm, F.adaptive_avg_pool2d and "
+                "F.dropout: the only leaf modules are the Conv2d and Linear layers"),
+    Style("05_imagenet_alexnet", "scratch", C05_SCRATCH,
+          notes="layer_output_shape calls conv_output_size, which an earlier, non-setup cell of "
+                "the notebook defines (reuse of notebook 02); alexnet is a flat nn.Sequential of "
+                "an OrderedDict and finds FC6's D_in with a dummy forward pass"),
 ]
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1715,3 +1715,240 @@ bug(A4, "conv2d_backward", "float32_kept", _CB_SIG + '''    dout, x, w = as_floa
     dw = np.zeros_like(w)
 ''' + _CB_LOOP + _CB_RET, "Keeps float32 inputs in float32, while the exercise asks for the three gradients in float64.",
     r"(float64|dtype|float32)")
+
+
+# --------------------------------------------------------------------------------------------
+# 05_imagenet_alexnet
+# --------------------------------------------------------------------------------------------
+
+A5 = "05_imagenet_alexnet"
+
+
+def _edit(base: str, *swaps: tuple[str, str]) -> str:
+    """base with each (old, new) replaced; old must occur exactly once (keeps the bugs honest)."""
+    for old, new in swaps:
+        if base.count(old) != 1:
+            raise ValueError(f"{old!r} occurs {base.count(old)} times")
+        base = base.replace(old, new)
+    return base
+
+
+_LOS = '''
+def layer_output_shape(layer: tuple, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+    name, kind, hp = parse_layer(layer)
+    if not isinstance(in_shape, tuple | list):
+        raise ValueError(f"layer {name}: in_shape must be a tuple, got {in_shape!r}")
+    if kind == "fc":
+        if len(in_shape) == 0:
+            raise ValueError(f"layer {name}: empty in_shape for an fc layer")
+        return (hp[0],)
+    if len(in_shape) != 3 or not all(_is_int(v) and v > 0 for v in in_shape):
+        raise ValueError(f"layer {name}: in_shape must be (C_in, H, W) of positive ints, got {in_shape!r}")
+    C, H, W = (int(v) for v in in_shape)
+    if kind == "lrn":
+        return (C, H, W)
+    if kind == "conv":
+        c_out, f, s, p, groups = hp
+        if C % groups != 0 or c_out % groups != 0:
+            raise ValueError(f"layer {name}: groups={groups} must divide C_in={C} and C_out={c_out}")
+    else:
+        f, s = hp
+        p = 0
+        c_out = C
+    if f > H + 2 * p or f > W + 2 * p:
+        raise ValueError(f"layer {name}: window {f} larger than the padded input {in_shape!r}")
+    h_out = (H - f + 2 * p) // s + 1
+    w_out = (W - f + 2 * p) // s + 1
+    return (c_out, h_out, w_out)
+'''
+
+bug(A5, "layer_output_shape", "padding_ignored", _edit(
+    _LOS,
+    ("    if f > H + 2 * p or f > W + 2 * p:", "    if f > H or f > W:"),
+    ("    h_out = (H - f + 2 * p) // s + 1\n    w_out = (W - f + 2 * p) // s + 1",
+     "    h_out = (H - f) // s + 1\n    w_out = (W - f) // s + 1")),
+    "Leaves the padding out of the size formula (and of the fit check): (N - F) // S + 1.",
+    r"padding|2P|\bP\b")
+bug(A5, "layer_output_shape", "groups_split_output_channels", _edit(
+    _LOS, ("    return (c_out, h_out, w_out)", "    return (c_out // groups if kind == \"conv\" else c_out, h_out, w_out)")),
+    "Divides the output channels of a grouped convolution by groups, although it still has C_out filters.",
+    r"groups.{0,80}(C_out|output channels|filters)|(C_out|filters).{0,80}groups")
+bug(A5, "layer_output_shape", "rounded_up", _edit(
+    _LOS,
+    ("    h_out = (H - f + 2 * p) // s + 1\n    w_out = (W - f + 2 * p) // s + 1",
+     "    h_out = math.ceil((H - f + 2 * p) / s) + 1\n    w_out = math.ceil((W - f + 2 * p) / s) + 1")),
+    "Rounds the output size up (ceil) instead of flooring it as PyTorch does.",
+    r"round(ed|s)? up|ceil|floor")
+bug(A5, "layer_output_shape", "square_input_assumed", _edit(
+    _LOS, ("    w_out = (W - f + 2 * p) // s + 1\n    return (c_out, h_out, w_out)",
+           "    return (c_out, h_out, h_out)          # images are square")),
+    "Computes the output height only and reuses it as the width, so non-square inputs come out wrong.",
+    r"non-?square|rectangular|\bwidth\b|\bW'|H and W|swapp")
+bug(A5, "layer_output_shape", "fc_keeps_spatial_axes", _edit(
+    _LOS, ("        return (hp[0],)", "        return (hp[0], 1, 1)")),
+    "Returns (D_out, 1, 1) for an fc layer (a 1x1 map) instead of (D_out,).",
+    r"\(D_out,\)|D_out, 1, 1|fc.{0,60}(flat|1-?D|one axis)")
+bug(A5, "layer_output_shape", "no_window_check", _edit(
+    _LOS, ("    if f > H + 2 * p or f > W + 2 * p:\n        raise ValueError(f\"layer {name}: window {f} larger than the padded input {in_shape!r}\")\n", "")),
+    "Drops the check that the window fits in the padded input, so an 11x11 window on a 5x5 input returns a size below 1 instead of raising ValueError.",
+    r"(window|filter|kernel|F).{0,80}(larger|bigger|fit|\d+ ?x ?\d+ input)")
+bug(A5, "layer_output_shape", "groups_not_checked", _edit(
+    _LOS, ("        if C % groups != 0 or c_out % groups != 0:\n            raise ValueError(f\"layer {name}: groups={groups} must divide C_in={C} and C_out={c_out}\")\n", "")),
+    "Never checks that groups divides C_in and C_out, so a grouped convolution on 3 channels gets a shape instead of ValueError.",
+    r"groups.{0,80}(divide|divisible)|does not divide|not divisible")
+bug(A5, "layer_output_shape", "pool_stride_is_window", _edit(
+    _LOS, ("        f, s = hp\n", "        f, s = hp[0], hp[0]      # pooling windows do not overlap\n")),
+    "Uses the pooling window as its stride (non-overlapping pooling), ignoring the row's S.",
+    r"stride|overlap")
+
+_LT = '''
+def layer_table(layers, in_shape: tuple[int, ...]) -> list[tuple[str, tuple[int, ...], int, int]]:
+    rows = []
+    shape = in_shape
+    for layer in layers:
+        name, kind, hp = parse_layer(layer)
+        out_shape = layer_output_shape(layer, shape)
+        params, macs = 0, 0
+        if kind == "conv":
+            c_out, f, s, p, groups = hp
+            c_in = int(shape[0])
+            weights = c_out * (c_in // groups) * f * f
+            params = weights + c_out
+            macs = weights * out_shape[1] * out_shape[2]
+        elif kind == "fc":
+            d_out = hp[0]
+            d_in = math.prod(int(v) for v in shape)
+            params = d_in * d_out + d_out
+            macs = d_in * d_out
+        rows.append((name, out_shape, int(params), int(macs)))
+        shape = out_shape
+    return rows
+'''
+
+bug(A5, "layer_table", "biases_forgotten", _edit(
+    _LT, ("            params = weights + c_out\n", "            params = weights\n"),
+    ("            params = d_in * d_out + d_out\n", "            params = d_in * d_out\n")),
+    "Counts only the weights as parameters, leaving out the C_out (or D_out) biases.",
+    r"bias")
+bug(A5, "layer_table", "groups_ignored", _edit(
+    _LT, ("            weights = c_out * (c_in // groups) * f * f\n", "            weights = c_out * c_in * f * f\n")),
+    "Ignores groups: every filter is counted over all C_in input channels, in the parameters and the MACs.",
+    r"groups|grouped")
+bug(A5, "layer_table", "groups_in_params_not_macs", _edit(
+    _LT, ("            macs = weights * out_shape[1] * out_shape[2]\n",
+          "            macs = c_out * out_shape[1] * out_shape[2] * c_in * f * f\n")),
+    "Divides the parameters by groups but computes the MACs from all C_in channels, so grouped layers have twice the MACs.",
+    r"groups.{0,100}MAC|MAC.{0,100}groups")
+bug(A5, "layer_table", "flops_not_macs", _edit(
+    _LT, ("            macs = weights * out_shape[1] * out_shape[2]\n", "            macs = 2 * weights * out_shape[1] * out_shape[2]   # multiply + add\n"),
+    ("            macs = d_in * d_out\n", "            macs = 2 * d_in * d_out\n")),
+    "Counts FLOPs (two per multiply-accumulate) instead of MACs.",
+    r"FLOP|twice|double|2 ?[x*×]")
+bug(A5, "layer_table", "fc_d_in_is_channels", _edit(
+    _LT, ("            d_in = math.prod(int(v) for v in shape)\n", "            d_in = int(shape[0])\n")),
+    "Takes an fc layer's D_in as the number of channels C instead of the flattened input C*H*W.",
+    r"D_in|flatten")
+bug(A5, "layer_table", "macs_count_biases", _edit(
+    _LT, ("            macs = weights * out_shape[1] * out_shape[2]\n", "            macs = params * out_shape[1] * out_shape[2]\n"),
+    ("            macs = d_in * d_out\n", "            macs = params\n")),
+    "Counts the bias additions as MACs (parameters times output positions).",
+    r"bias")
+bug(A5, "layer_table", "macs_at_input_positions", _edit(
+    _LT, ("            macs = weights * out_shape[1] * out_shape[2]\n", "            macs = weights * int(shape[1]) * int(shape[2])\n")),
+    "Multiplies the weights by the input positions H*W instead of the output positions H'*W'.",
+    r"output (positions|size|shape|map)|input (positions|size)|H'|H ?\* ?W")
+bug(A5, "layer_table", "groups_divide_biases_too", _edit(
+    _LT, ("            weights = c_out * (c_in // groups) * f * f\n            params = weights + c_out\n",
+          "            weights = c_out * (c_in // groups) * f * f\n            params = (c_out * c_in * f * f + c_out) // groups\n")),
+    "Divides the whole parameter count (biases included) by groups, as if groups also halved the biases.",
+    r"bias.{0,80}groups|groups.{0,80}bias")
+
+_AN = '''
+def alexnet(variant: str = "paper", num_classes: int = 1000, width: float = 1.0) -> nn.Module:
+    if variant not in ALEXNET:
+        raise ValueError(f"unknown variant {variant!r}")
+    if num_classes < 1:
+        raise ValueError(f"num_classes must be >= 1, got {num_classes}")
+    if width <= 0:
+        raise ValueError(f"width must be > 0, got {width}")
+    features = []
+    channels = 3
+    fc_sizes = []
+    for row in ALEXNET[variant]:
+        name, kind, hp = parse_layer(row)
+        if kind == "conv":
+            c_out, f, s, p, groups = hp
+            c_out = 2 * round(c_out * width / 2)
+            features += [nn.Conv2d(channels, c_out, f, stride=s, padding=p, groups=groups), nn.ReLU(inplace=True)]
+            channels = c_out
+        elif kind == "pool":
+            features.append(nn.MaxPool2d(hp[0], hp[1]))
+        elif kind == "lrn":
+            features.append(nn.LocalResponseNorm(hp[0], **LRN_ARGS))
+        else:
+            fc_sizes.append(hp[0])
+    if variant == "one_gpu":
+        features.append(nn.AdaptiveAvgPool2d((6, 6)))
+    d_in = channels * 6 * 6
+    classifier = []
+    for d_out in fc_sizes[:-1]:
+        d_out = 2 * round(d_out * width / 2)
+        classifier += [nn.Dropout(0.5), nn.Linear(d_in, d_out), nn.ReLU(inplace=True)]
+        d_in = d_out
+    classifier.append(nn.Linear(d_in, num_classes))
+    return nn.Sequential(nn.Sequential(*features), nn.Flatten(), nn.Sequential(*classifier))
+'''
+
+bug(A5, "alexnet", "groups_ignored", _edit(
+    _AN, ("nn.Conv2d(channels, c_out, f, stride=s, padding=p, groups=groups)", "nn.Conv2d(channels, c_out, f, stride=s, padding=p)")),
+    "Builds every convolution ungrouped, so CONV2, CONV4 and CONV5 of the paper see all input channels.",
+    r"groups|grouped")
+bug(A5, "alexnet", "dropout_missing", _edit(
+    _AN, ("        classifier += [nn.Dropout(0.5), nn.Linear(d_in, d_out), nn.ReLU(inplace=True)]",
+          "        classifier += [nn.Linear(d_in, d_out), nn.ReLU(inplace=True)]")),
+    "Leaves out the nn.Dropout(0.5) before FC6 and FC7.",
+    r"dropout")
+bug(A5, "alexnet", "num_classes_ignored", _edit(
+    _AN, ("    classifier.append(nn.Linear(d_in, num_classes))", "    classifier.append(nn.Linear(d_in, fc_sizes[-1]))")),
+    "Gives FC8 the table's 1000 outputs whatever num_classes is.",
+    r"num_classes|FC8|classes")
+bug(A5, "alexnet", "fc_width_not_scaled", _edit(
+    _AN, ("        d_out = 2 * round(d_out * width / 2)\n", "")),
+    "Scales only the convolutions by width, leaving FC6 and FC7 at 4096 units.",
+    r"(FC6|FC7|fc|classifier|Linear).{0,100}width|width.{0,100}(FC6|FC7|fc|classifier|Linear)")
+bug(A5, "alexnet", "width_truncated", _edit(
+    _AN, ("            c_out = 2 * round(c_out * width / 2)\n", "            c_out = int(c_out * width)\n"),
+    ("        d_out = 2 * round(d_out * width / 2)\n", "        d_out = int(d_out * width)\n")),
+    "Scales the widths with int(c * width) instead of 2 * round(c * width / 2), so they can be odd or one short.",
+    r"round|even|2 ?\* ?round|int\(")
+bug(A5, "alexnet", "lrn_skipped", _edit(
+    _AN, ("        elif kind == \"lrn\":\n            features.append(nn.LocalResponseNorm(hp[0], **LRN_ARGS))\n",
+          "        elif kind == \"lrn\":\n            pass   # no parameters: nothing to build\n")),
+    "Skips the lrn rows (they have no parameters), so the paper's network has no NORM1 and NORM2.",
+    r"LRN|LocalResponseNorm|normali[sz]ation|NORM")
+bug(A5, "alexnet", "lrn_default_constants", _edit(
+    _AN, ("nn.LocalResponseNorm(hp[0], **LRN_ARGS)", "nn.LocalResponseNorm(hp[0])")),
+    "Builds nn.LocalResponseNorm(size) with PyTorch's default alpha, beta and k instead of LRN_ARGS.",
+    r"LRN_ARGS|alpha|beta|\bk\b|(LRN|LocalResponseNorm|normali[sz]ation).{0,60}(arg|param|constant|setting)")
+bug(A5, "alexnet", "avgpool_in_both", _edit(
+    _AN, ("    if variant == \"one_gpu\":\n        features.append(nn.AdaptiveAvgPool2d((6, 6)))\n",
+          "    features.append(nn.AdaptiveAvgPool2d((6, 6)))\n")),
+    "Adds nn.AdaptiveAvgPool2d((6, 6)) to the paper's network too, which the notebook reserves for one_gpu.",
+    r"(Adaptive|avg ?pool).{0,100}(paper|one_gpu)|(paper|one_gpu).{0,100}(Adaptive|avg ?pool)")
+bug(A5, "alexnet", "relu_after_fc8", _edit(
+    _AN, ("    classifier.append(nn.Linear(d_in, num_classes))", "    classifier += [nn.Linear(d_in, num_classes), nn.ReLU(inplace=True)]")),
+    "Puts a ReLU after FC8 too, so the scores can never be negative.",
+    r"(FC8|last|final|output|scores).{0,80}ReLU|ReLU.{0,80}(FC8|last|final|scores|output)|negative")
+bug(A5, "alexnet", "pool_stride_default", _edit(
+    _AN, ("            features.append(nn.MaxPool2d(hp[0], hp[1]))", "            features.append(nn.MaxPool2d(hp[0]))")),
+    "Builds nn.MaxPool2d(F) without the stride, so the pooling does not overlap (stride F) and the maps shrink too fast.",
+    r"stride|overlap|MaxPool")
+bug(A5, "alexnet", "unknown_variant_keyerror", _edit(
+    _AN, ("    if variant not in ALEXNET:\n        raise ValueError(f\"unknown variant {variant!r}\")\n", "")),
+    "Does not check the variant, so an unknown one raises KeyError from ALEXNET[variant] instead of ValueError.",
+    r"variant|KeyError")
+bug(A5, "alexnet", "no_relu_in_classifier", _edit(
+    _AN, ("        classifier += [nn.Dropout(0.5), nn.Linear(d_in, d_out), nn.ReLU(inplace=True)]",
+          "        classifier += [nn.Dropout(0.5), nn.Linear(d_in, d_out)]")),
+    "Leaves out the ReLU after FC6 and FC7, so the classifier is linear.",
+    r"ReLU|activation|non-?linear")

@@ -350,7 +350,8 @@ register(Exercise(
 def _wrong_alexnet(variant: str = "paper", num_classes: int = 1000, width: float = 1.0, *,
                    groups: bool = True, bias: bool = True, skip: str = "", stride1: int = 0,
                    lrn: bool = True, lrn_alpha: float | None = None, avgpool: bool = True,
-                   pool: int = 3, classes: bool = True):
+                   pool: int = 3, classes: bool = True, dropout: bool = True,
+                   truncate: bool = False):
     """An AlexNet built with one mistake switched on (the checks' catalogue)."""
     from torch import nn
 
@@ -359,6 +360,8 @@ def _wrong_alexnet(variant: str = "paper", num_classes: int = 1000, width: float
         lrn_args["alpha"] = lrn_alpha
 
     def scaled(c: int) -> int:
+        if truncate:
+            return int(c * width)
         return c if width == 1 else max(2, 2 * round(c * width / 2))
 
     features, fcs, channels = [], [], 3
@@ -385,8 +388,8 @@ def _wrong_alexnet(variant: str = "paper", num_classes: int = 1000, width: float
         if k == len(fcs) - 1:
             head.append(nn.Linear(d, num_classes if classes else d_out, bias=bias))
         else:
-            head += [nn.Dropout(0.5), nn.Linear(d, scaled(d_out), bias=bias),
-                     nn.ReLU(inplace=True)]
+            head += [nn.Dropout(0.5)] if dropout else []
+            head += [nn.Linear(d, scaled(d_out), bias=bias), nn.ReLU(inplace=True)]
             d = scaled(d_out)
     parts = [nn.Sequential(*features)]
     if variant == "one_gpu" and avgpool:
@@ -412,6 +415,11 @@ ALEXNET_MISTAKES = {
     "the pooling is 2x2 with stride 2; AlexNet's pooling overlaps: 3x3 windows, stride 2": {
         "pool": 2},
     "num_classes is ignored: FC8 has num_classes outputs": {"classes": False},
+    "the dropout layers are missing: FC6 and FC7 each take their input through nn.Dropout(0.5) "
+    "(it has no parameters and does nothing in eval mode, so only training shows it)": {
+        "dropout": False},
+    "the widths are truncated (int(c * width)); the docstring rounds each to an even number, "
+    "2 * round(c * width / 2), so that the grouped layers split evenly": {"truncate": True},
 }
 
 
@@ -428,6 +436,9 @@ def _alexnet_classes(rng):
                      stages=False)
     yield model_case("alexnet('one_gpu', 200), full size", ("one_gpu", 200),
                      input_shape=(1, 3, 224, 224), function=False, stages=False)
+    yield model_case("alexnet('one_gpu', 10, width=0.3): every width 2 * round(c * 0.3 / 2)",
+                     ("one_gpu", 10), {"width": 0.3}, input_shape=(1, 3, 224, 224),
+                     function=False, stages=False)
 
 
 def _alexnet_function(rng):
@@ -445,6 +456,12 @@ def _alexnet_function(rng):
                      input_shape=(1, 3, 128, 128), stages=False, seed=3)
 
 
+def _alexnet_training(rng):
+    yield model_case("alexnet('one_gpu', 10, width=1/16) on 2x3x96x96 in training mode (dropout "
+                     "masks from one seeded generator)", ("one_gpu", 10), {"width": 1 / 16},
+                     input_shape=(2, 3, 96, 96), stages=False, seed=4, training=True)
+
+
 def _alexnet_bad(rng):
     counted = ModelProbe((1, 3, 227, 227), function=False, stages=False)
     yield Case("alexnet('vgg'): an unknown variant", ("vgg",), raises=ValueError, probe=counted)
@@ -459,14 +476,14 @@ register(Exercise(
     groups=[
         Group("both AlexNets at full size, 1000 classes (counted on the meta device)", 2,
               _alexnet_full),
-        Group("other numbers of classes at full size", 1, _alexnet_classes),
+        Group("other numbers of classes and widths (counted on the meta device)", 1,
+              _alexnet_classes),
         Group("the function at reduced width, with seeded weights", 3, _alexnet_function),
+        Group("dropout: the same function in training mode", 0.5, _alexnet_training),
         Group("bad input raises ValueError", 0.5, _alexnet_bad),
     ],
-    # a mistake whose model cannot run (the paper's fc layers need 6x6 maps) is diagnosed by
-    # the model checks (first differing leaf, stride or missing layer), not by the catalogue,
-    # which only names models whose forward pass succeeds: partial
-    mistakes=[Mistake(text, partial(_wrong_alexnet, **options),
-                      partial=bool({"stride1", "avgpool"} & set(options)))
+    # a mistake whose model cannot run (the paper's fc layers need 6x6 maps) is named too: the
+    # catalogue's model fails the same way, after the same leaf modules
+    mistakes=[Mistake(text, partial(_wrong_alexnet, **options))
               for text, options in ALEXNET_MISTAKES.items()],
 ))
