@@ -379,8 +379,27 @@ def _first_difference(mine: list[Leaf], ref: list[Leaf], stopped: bool = False,
     text = f"{y.path}: expected {y.describe()}, found {x.describe()}"
     if x.path != y.path:
         text += f" (your {x.path})"
-    why = _leaf_relation(x, y, mine, ref)
+    why = _leaf_relation(x, y, mine, ref) or _configured_before(
+        _between(mine, a[i - 1] if i else None, x), _between(ref, b[i - 1] if i else None, y))
     return text + (f"\n  likely mistake: {why}" if why else "")
+
+
+def _between(run: list[Leaf], first: Leaf | None, last: Leaf) -> list[Leaf]:
+    """The leaves of ``run`` after ``first`` (from the start if None) and before ``last``."""
+    end = next(k for k, leaf in enumerate(run) if leaf is last)
+    start = 0 if first is None else next(k for k, leaf in enumerate(run) if leaf is first) + 1
+    return run[start:end]
+
+
+def _configured_before(yours: list[Leaf], theirs: list[Leaf]) -> str | None:
+    """The same layers (such as pooling) before a differing leaf, one with other arguments."""
+    if [leaf.kind for leaf in yours] != [leaf.kind for leaf in theirs]:
+        return None
+    for u, v in zip(yours, theirs, strict=True):
+        if u.text != v.text:
+            return (f"before it, {v.path} is {v.text} in the reference; yours is {u.text} "
+                    "(its arguments change the size of what follows).")
+    return None
 
 
 def _leaf_relation(x: Leaf, y: Leaf, mine: list[Leaf], ref: list[Leaf]) -> str | None:
@@ -394,7 +413,11 @@ def _leaf_relation(x: Leaf, y: Leaf, mine: list[Leaf], ref: list[Leaf]) -> str |
                     "default; remove bias=False.")
         if x.params == y.params + channels:
             return f"an extra bias ({channels} parameters): this layer has bias=False."
-        for bias in (0, channels):
+        if len(x.shape) >= 2 and x.shape[1] != channels:
+            unit = "output channels (C_out)" if x.kind.startswith("Conv") else "outputs"
+            return (f"{x.shape[1]} {unit} where {channels} belong: check this layer's width "
+                    "(a channel count not scaled, or taken from the wrong row).")
+        for bias in (0, channels) if x.kind.startswith("Conv") else ():
             wx, wy = x.params - bias, y.params - bias
             if wy > 0 and wx > wy and wx % wy == 0 and 2 <= wx // wy <= 64:
                 g = wx // wy
@@ -458,6 +481,12 @@ def _value_diagnosis(got: dict[str, Any], want: dict[str, Any], mine: list[Leaf]
             if [leaf.kind for leaf in theirs] != [leaf.kind for leaf in yours]:
                 lines.append(f"  between them the reference runs {_names(theirs)}; yours runs "
                              f"{_names(yours)}")
+            else:  # the same layers in between: one is configured differently
+                for u, v in zip(yours, theirs, strict=True):
+                    if u.text != v.text:
+                        lines.append(f"  between them, {v.path} is {v.text} in the reference; "
+                                     f"yours is {u.text}: check its arguments.")
+                        break
             return lines
     lines.append("  every leaf module's output agrees, but the model's output does not: check "
                  "what follows the last layer (an activation or softmax after the classifier, "
