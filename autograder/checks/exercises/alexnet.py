@@ -52,7 +52,8 @@ def _is_int(v: Any) -> bool:
 
 def _wrong_shape(layer, in_shape, *, padding: bool = True, floor: bool = True,
                  stride: bool = True, keep_c_in: bool = False, groups_div: bool = False,
-                 h_for_w: bool = False, fc_spatial: bool = False) -> tuple[int, ...]:
+                 h_for_w: bool = False, fc_spatial: bool = False,
+                 pool_window_stride: bool = False) -> tuple[int, ...]:
     name, kind, hp = _parse(layer)
     shape = tuple(int(v) for v in in_shape)
     if kind == "fc":
@@ -62,6 +63,7 @@ def _wrong_shape(layer, in_shape, *, padding: bool = True, floor: bool = True,
         return shape
     if kind == "pool":
         (f, s), c_out, p, g = hp, c_in, 0, 1
+        s = f if pool_window_stride else s
     else:
         c_out, f, s, p, g = hp
     p = p if padding else 0
@@ -92,13 +94,16 @@ SHAPE_MISTAKES = {
                "not square).",
     "fc_spatial": "an fc layer's output shape is (D_out,), one number per output unit, not "
                   "(D_out, 1, 1).",
+    "pool_window_stride": "a pooling row's stride S is ignored and the window F used as the "
+                          "stride: AlexNet's pooling overlaps (F = 3, S = 2).",
 }
 
 
 SHAPE_OPTIONS = {"padding": {"padding": False}, "ceil": {"floor": False},
                  "stride": {"stride": False}, "keep_c_in": {"keep_c_in": True},
                  "groups_div": {"groups_div": True}, "h_for_w": {"h_for_w": True},
-                 "fc_spatial": {"fc_spatial": True}}
+                 "fc_spatial": {"fc_spatial": True},
+                 "pool_window_stride": {"pool_window_stride": True}}
 
 
 def _shape_case(label: str, layer, in_shape) -> Case:
@@ -188,7 +193,8 @@ register(Exercise(
 
 def _wrong_table(layers, in_shape, *, bias: bool = True, groups: bool = True, flops: bool = False,
                  positions: bool = True, bias_macs: bool = False, flatten: bool = True,
-                 shape: dict | None = None) -> np.ndarray:
+                 shape: dict | None = None, macs_groups: bool = True, input_positions: bool = False,
+                 bias_groups: bool = False) -> np.ndarray:
     """layer_table_numbers with one mistake switched on."""
     rows = np.zeros((len(layers), 5), dtype=np.int64)
     current = tuple(int(v) for v in in_shape)
@@ -200,7 +206,11 @@ def _wrong_table(layers, in_shape, *, bias: bool = True, groups: bool = True, fl
             c_out, f, _, _, g = hp
             weights = c_out * (current[0] // (g if groups else 1)) * f * f
             params = weights + (c_out if bias else 0)
-            macs = (params if bias_macs else weights) * (out[1] * out[2] if positions else 1)
+            if bias_groups:
+                params = (c_out * current[0] * f * f + c_out) // g
+            used = weights if macs_groups else c_out * current[0] * f * f
+            at = (current[1] * current[2]) if input_positions else (out[1] * out[2])
+            macs = (params if bias_macs else used) * (at if positions else 1)
         elif kind == "fc":
             d_in = math.prod(current) if flatten else current[0]
             params = d_in * hp[0] + (hp[0] if bias else 0)
@@ -225,6 +235,13 @@ TABLE_MISTAKES = {
     "added (convolution: C_out * H' * W' * (C_in / groups) * F * F; fc: D_in * D_out)": {
         "bias_macs": True},
     "an fc layer's D_in is its whole flattened input, C * H * W, not C": {"flatten": False},
+    "groups ignored in the MACs only: each output value of a grouped convolution sums over "
+    "C_in / groups channels, so its MACs are C_out * H' * W' * (C_in / groups) * F * F, like its "
+    "weights": {"macs_groups": False},
+    "the MACs use the input positions H * W: each weight is used once per OUTPUT position, "
+    "H' * W'": {"input_positions": True},
+    "the biases divided by groups too: a grouped convolution still has C_out biases, one per "
+    "filter; groups divides only the weights": {"bias_groups": True},
     "padding ignored in the output sizes (and so in the MACs): (N - F + 2P) // S + 1": {
         "shape": {"padding": False}},
     "the sizes are rounded up: (N - F + 2P) / S + 1 is floored (//)": {
