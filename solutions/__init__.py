@@ -72,6 +72,18 @@ if TYPE_CHECKING:
         global_avg_pool2d,
         max_pool2d,
     )
+    from solutions.vgg import (
+        CFGS,
+        SMALL_CFG,
+        VGG_NAMES,
+        activation_memory,
+        adam_cosine,
+        check_cfg,
+        digits_vgg,
+        make_features,
+        stack_vs_single,
+        vgg,
+    )
 
 # each public name and the module (one per source notebook) that defines it
 _WHERE = {
@@ -125,6 +137,16 @@ _WHERE = {
     "max_pool2d": "pooling",
     "avg_pool2d": "pooling",
     "global_avg_pool2d": "pooling",
+    "CFGS": "vgg",
+    "VGG_NAMES": "vgg",
+    "check_cfg": "vgg",
+    "stack_vs_single": "vgg",
+    "make_features": "vgg",
+    "vgg": "vgg",
+    "activation_memory": "vgg",
+    "SMALL_CFG": "vgg",
+    "digits_vgg": "vgg",
+    "adam_cosine": "vgg",
 }
 
 __all__ = [
@@ -178,15 +200,29 @@ __all__ = [
     "max_pool2d",
     "avg_pool2d",
     "global_avg_pool2d",
+    "CFGS",
+    "VGG_NAMES",
+    "check_cfg",
+    "stack_vs_single",
+    "make_features",
+    "vgg",
+    "activation_memory",
+    "SMALL_CFG",
+    "digits_vgg",
+    "adam_cosine",
 ]
 
 
 def __getattr__(name: str) -> Any:
     if name not in _WHERE:
         raise AttributeError(f"module 'solutions' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"solutions.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
+    module = importlib.import_module(f"solutions.{_WHERE[name]}")
+    # bind every name of the module, after the import: solutions.vgg, the module, would
+    # otherwise hide vgg, the function (the import sets the package's attribute)
+    for other, where in _WHERE.items():
+        if where == _WHERE[name]:
+            globals()[other] = getattr(module, other)
+    return globals()[name]
 
 
 def __dir__() -> list[str]:

@@ -746,6 +746,10 @@ RETURN_TYPES = {"conv_params": "int", "fc_params": "int", "locally_connected_par
                 "cross_entropy": "a Python float", "topk_error": "a Python float",
                 "layer_output_shape": "a tuple of ints", "layer_table": "a list of one tuple",
                 "alexnet": "an nn.Module"}
+RETURN_TYPES |= {"stack_vs_single": "a tuple of three ints", "make_features": "an nn.Sequential",
+                 "vgg": "an nn.Module", "activation_memory": "an int64 np.ndarray"}  # notebook 06
+RETURN_TYPES |= {"inception_cost": "a tuple of three ints", "Inception": "an nn.Module",
+                 "GoogLeNet": "an nn.Module"}   # notebook 07
 
 
 @pytest.mark.parametrize("name", ALL_EXERCISES)

@@ -18,7 +18,6 @@ wrong variants, each derived from the reference.
 from __future__ import annotations
 
 import copy
-import importlib
 import io
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -91,7 +90,9 @@ class Exercise:
     int_result: bool = False
 
     def reference_fn(self) -> Callable[..., Any]:
-        return getattr(importlib.import_module("solutions"), self.reference)
+        from autograder.checks.exercises.common import ref
+
+        return ref(self.reference)
 
 
 @dataclass

@@ -6,4 +6,5 @@ from autograder.checks.exercises import (  # noqa: F401
     convolution,
     padding,
     pooling,
+    vgg,
 )

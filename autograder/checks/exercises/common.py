@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 
 def ref(name: str) -> Any:
-    """The reference solution ``name``, imported only when a check runs."""
+    """The reference solution ``name``, imported only when a check runs. A name that is also
+    its notebook's module (``vgg`` in ``solutions/vgg.py``) is read from that module, where an
+    earlier ``import solutions.vgg`` has bound the package's attribute to the module."""
     import solutions
 
-    return getattr(solutions, name)
+    value = getattr(solutions, name)
+    return getattr(value, name) if isinstance(value, ModuleType) else value
 
 
 def shape_str(a: Any) -> str:
