@@ -280,20 +280,42 @@ def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_backward_geometry(dout, x, kernel_size, stride, padding,
                                                                    "max_pool2d_backward")
     N, C, H, W = x.shape
-    Hp, Wp = H + 2 * ph, W + 2 * pw
-    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
-    windows = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))
-    windows = windows[:, :, ::sh, ::sw][:, :, :Ho, :Wo].reshape(N, C, Ho, Wo, kh * kw)
-    a, b = np.divmod(windows.argmax(axis=-1), kw)               # each window's first maximum
-    # Its index in the flattened xpad: window (n, c, i, j) starts at row i*sh, column j*sw.
-    image_start = np.arange(N * C).reshape(N, C, 1, 1) * Hp
-    corner = (image_start + np.arange(Ho)[:, None] * sh) * Wp + np.arange(Wo) * sw
-    index = corner + a * Wp + b
-    # np.add.at adds up the dout of all the windows that picked the same input (overlapping
-    # windows); dxpad[index] += dout would keep only one of them.
-    dxpad = np.zeros(N * C * Hp * Wp)
-    np.add.at(dxpad, index.ravel(), dout.ravel())
-    return dxpad.reshape(N, C, Hp, Wp)[:, :, ph:ph + H, pw:pw + W]
+    maps, dmaps = x.reshape(N * C, H, W), dout.reshape(N * C, Ho, Wo)   # one feature map each
+    dx = np.empty((N * C, H, W))
+    offsets = [(a, b) for a in range(kh) for b in range(kw)]            # row-major, as the tie rule
+
+    def at(arr, a, b):        # the input at offset (a, b) of every window: (n, H', W'), a view
+        return arr[:, a:a + sh * Ho:sh, b:b + sw * Wo:sw]
+
+    # A few feature maps at a time (about 16384 windows), so that the arrays below stay in the
+    # CPU's cache from one offset to the next.
+    step = max(1, 16384 // (Ho * Wo))
+    for m in range(0, N * C, step):
+        xpad = maps[m:m + step]
+        if ph or pw:                                # padding is -inf: never a window's maximum
+            xpad = np.full((len(xpad), H + 2 * ph, W + 2 * pw), -np.inf, dtype=x.dtype)
+            xpad[:, ph:ph + H, pw:pw + W] = maps[m:m + step]
+        best = at(xpad, 0, 0).copy()                # each window's maximum, as max_pool2d finds it
+        for a, b in offsets[1:]:
+            np.maximum(best, at(xpad, a, b), out=best)
+        # Offset by offset, in row-major order, a window's maximum is at that offset if the input
+        # there equals it and the window has not found it at an earlier offset (taken): so a tie
+        # goes to the first maximum.
+        taken = np.zeros(best.shape, dtype=bool)
+        firsts = []
+        for a, b in offsets:
+            first = (at(xpad, a, b) == best) & ~taken
+            taken |= first
+            firsts.append(first)
+        # Each window sends its dout there; += adds up overlapping windows that pick the same
+        # input. Last offset first: an input's earlier windows reach it at later offsets, so the
+        # sums run in the order of the windows, as PyTorch's do (the same rounding).
+        dxpad = np.zeros(xpad.shape)
+        for (a, b), first in reversed(list(zip(offsets, firsts, strict=True))):
+            grad = at(dxpad, a, b)
+            grad += dmaps[m:m + step] * first
+        dx[m:m + step] = dxpad[:, ph:ph + H, pw:pw + W]
+    return dx.reshape(N, C, H, W)
 
 
 def avg_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tuple[int, int],
@@ -315,17 +337,23 @@ def avg_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int | tupl
     (kh, kw), (sh, sw), (ph, pw), Ho, Wo = _pool_backward_geometry(dout, x, kernel_size, stride, padding,
                                                                    "avg_pool2d_backward")
     N, C, H, W = x.shape
-    share = dout / (kh * kw)
+    share = (dout / (kh * kw)).reshape(N * C, Ho, Wo)                  # one feature map each
+    dx = np.empty((N * C, H, W))
     # avg_pool2d's two passes, transposed: spread each share along its window row (the kw
     # column offsets b), then down the window's kh rows (the row offsets a); += adds up
-    # overlapping windows.
-    rows = np.zeros((N, C, Ho, W + 2 * pw))
-    for b in range(kw):
-        rows[:, :, :, b:b + sw * Wo:sw] += share
-    dxpad = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
-    for a in range(kh):
-        dxpad[:, :, a:a + sh * Ho:sh] += rows
-    return dxpad[:, :, ph:ph + H, pw:pw + W]
+    # overlapping windows. A few feature maps at a time (about 16384 windows), as in
+    # max_pool2d_backward, so that rows and dxpad stay in the CPU's cache.
+    step = max(1, 16384 // (Ho * Wo))
+    for m in range(0, N * C, step):
+        block = share[m:m + step]
+        rows = np.zeros((len(block), Ho, W + 2 * pw))
+        for b in range(kw):
+            rows[:, :, b:b + sw * Wo:sw] += block
+        dxpad = np.zeros((len(block), H + 2 * ph, W + 2 * pw))
+        for a in range(kh):
+            dxpad[:, a:a + sh * Ho:sh] += rows
+        dx[m:m + step] = dxpad[:, ph:ph + H, pw:pw + W]
+    return dx.reshape(N, C, H, W)
 
 
 def conv2d_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray,
@@ -362,27 +390,53 @@ def conv2d_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray,
         raise ValueError(f"conv2d_backward: dout must have the output shape {(N, F, Ho, Wo)} of "
                          f"x {x.shape}, w {w.shape}, stride {(sh, sw)}, padding {(ph, pw)}; "
                          f"got {dout.shape}")
-    # The forward pass as notebook 02's conv2d_fast computes it: out = w_rows @ cols, with the
-    # columns cols (C*KH*KW, n*H'*W') of a group of n images and g = dout as (F, n*H'*W').
-    # Its gradients are two matrix multiplies, dw = g @ cols.T and dcols = w_rows.T @ g, and
-    # col2im: each entry of dcols goes back, +=, to the pixel of xpad its column entry came from.
+    db = dout.sum(axis=(0, 2, 3))
+    if (sh, sw) == (1, 1) and F <= C:
+        # Stride 1: the backward pass is a convolution too. Pad dout with KH-1 rows and KW-1
+        # columns of zeros on each side (doutpad); then for every pixel (r, s) of xpad
+        #   dxpad[n, c, r, s] = sum over o, a, b of doutpad[n, o, r+a, s+b] * w[o, c, KH-1-a, KW-1-b]
+        # (a conv2d of doutpad with the kernel flipped and C_in, C_out swapped), and the same
+        # windows of doutpad give dw:
+        #   dw[o, c, KH-1-a, KW-1-b] = sum over n, r, s of doutpad[n, o, r+a, s+b] * xpad[n, c, r, s].
+        # Only the pixels of x count (dx drops the padding, and xpad is 0 there), so the columns
+        # dcols of their windows, (F*KH*KW, pixels), serve both matrix multiplies and no col2im
+        # is needed. dcols holds F*KH*KW numbers per pixel where the columns of x hold C*KH*KW
+        # (and col2im moves as many again), so this way is taken when F <= C.
+        doutpad = np.zeros((N, F, Ho + 2 * (KH - 1), Wo + 2 * (KW - 1)))
+        doutpad[:, :, KH - 1:KH - 1 + Ho, KW - 1:KW - 1 + Wo] = dout
+        doutpad = doutpad[:, :, ph:ph + H + KH - 1, pw:pw + W + KW - 1]  # windows at x's pixels
+        windows = np.lib.stride_tricks.sliding_window_view(doutpad, (KH, KW), axis=(2, 3))
+        w_back = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(C, F * KH * KW)
+        dx = np.empty((N, C, H, W))
+        dw_flipped = np.zeros((C, F * KH * KW))
+        step = -(-4096 // (H * W))                  # images per group, as in conv2d_fast
+        for n in range(0, N, step):
+            dcols = windows[n:n + step].transpose(1, 4, 5, 0, 2, 3).reshape(F * KH * KW, -1)
+            dx[n:n + step] = (w_back @ dcols).reshape(C, -1, H, W).transpose(1, 0, 2, 3)
+            dw_flipped += x[n:n + step].transpose(1, 0, 2, 3).reshape(C, -1) @ dcols.T
+        dw = dw_flipped.reshape(C, F, KH, KW)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+        return dx, np.ascontiguousarray(dw), db
+    # Otherwise, the forward pass as conv2d_fast computes it, image by image: out[n] = w_rows @
+    # cols[n], with cols[n] = im2col(x)[n] (C*KH*KW, H'*W') and g[n] = dout[n] as (F, H'*W').
+    # Its gradients are two matrix multiplies, dw = sum over n of g[n] @ cols[n].T and
+    # dcols[n] = w_rows.T @ g[n], and col2im: each entry of dcols goes back, +=, to the pixel of
+    # xpad its column entry came from.
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     windows = np.lib.stride_tricks.sliding_window_view(xpad, (KH, KW), axis=(2, 3))
     windows = windows[:, :, ::sh, ::sw][:, :, :Ho, :Wo]           # (N, C, H', W', KH, KW), a view
     w_rows = w.reshape(F, C * KH * KW)
+    g = dout.reshape(N, F, Ho * Wo)
     dxpad = np.zeros_like(xpad)
     dw = np.zeros_like(w_rows)
     step = -(-4096 // (Ho * Wo))                    # images per group, as in conv2d_fast
     for n in range(0, N, step):
-        cols = windows[n:n + step].transpose(1, 4, 5, 0, 2, 3).reshape(C * KH * KW, -1)
-        g = dout[n:n + step].transpose(1, 0, 2, 3).reshape(F, -1)
-        dw += g @ cols.T
-        dcols = (w_rows.T @ g).reshape(C, KH, KW, -1, Ho, Wo)
+        cols = windows[n:n + step].transpose(0, 1, 4, 5, 2, 3).reshape(-1, C * KH * KW, Ho * Wo)
+        dw += (g[n:n + step] @ cols.transpose(0, 2, 1)).sum(axis=0)
+        dcols = (w_rows.T @ g[n:n + step]).reshape(-1, C, KH, KW, Ho, Wo)
         for a in range(KH):                                         # col2im
             for b in range(KW):
-                back = dcols[:, a, b].transpose(1, 0, 2, 3)         # (n, C, H', W')
-                dxpad[n:n + step, :, a:a + sh * Ho:sh, b:b + sw * Wo:sw] += back
-    return dxpad[:, :, ph:ph + H, pw:pw + W], dw.reshape(w.shape), dout.sum(axis=(0, 2, 3))
+                dxpad[n:n + step, :, a:a + sh * Ho:sh, b:b + sw * Wo:sw] += dcols[:, :, a, b]
+    return dxpad[:, :, ph:ph + H, pw:pw + W], dw.reshape(w.shape), db
 
 
 CHANNELS = (16, 32)   # the layer table: output channels of the two conv blocks

@@ -179,15 +179,23 @@ def conv2d_fast(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
     windows = np.lib.stride_tricks.sliding_window_view(pad2d(x, (ph, pw)), (KH, KW), axis=(2, 3))
     windows = windows[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
     w_rows = w.reshape(F, C * KH * KW)
-    out = np.empty((N, F, Ho, Wo), dtype=np.result_type(x, w))
-    # The columns of a group of images in CS231n's layout (C*KH*KW, n*H'*W'): one matrix
-    # multiply for the whole group, where im2col's layout (n, C*KH*KW, H'*W') takes one per image
-    # (slow when H'*W' is small). Groups of about 4096 columns are wide enough for BLAS to run at
-    # full speed and small enough to stay in cache from the copy that makes them to the multiply.
+    out = np.empty((N, F, Ho * Wo), dtype=np.result_type(x, w))
+    # The images go in groups of about 4096 output positions: enough columns for BLAS to run at
+    # full speed, and a group's columns are copied from the windows just before its multiply,
+    # while they are still in the CPU's cache.
     step = -(-4096 // (Ho * Wo))                                    # images per group, at least 1
     for n in range(0, N, step):
-        cols = windows[n:n + step].transpose(1, 4, 5, 0, 2, 3).reshape(C * KH * KW, -1)
-        out[n:n + step] = (w_rows @ cols).reshape(F, -1, Ho, Wo).transpose(1, 0, 2, 3)
+        if Ho * Wo >= 1024:
+            # Big images: im2col's layout (n, C*KH*KW, H'*W') and one multiply per image
+            # (np.matmul repeats w_rows over the group), written straight into out.
+            cols = windows[n:n + step].transpose(0, 1, 4, 5, 2, 3).reshape(-1, C * KH * KW, Ho * Wo)
+            np.matmul(w_rows, cols, out=out[n:n + step])
+        else:
+            # Small images have too few columns each for a fast multiply: the group's columns go
+            # side by side, CS231n's layout (C*KH*KW, n*H'*W'), for one multiply, whose result
+            # (C_out, n, H'*W') is then reordered to (n, C_out, H'*W').
+            cols = windows[n:n + step].transpose(1, 4, 5, 0, 2, 3).reshape(C * KH * KW, -1)
+            out[n:n + step] = (w_rows @ cols).reshape(F, -1, Ho * Wo).transpose(1, 0, 2)
     if b is not None:
-        out += np.asarray(b, dtype=out.dtype)[None, :, None, None]
-    return out
+        out += np.asarray(b, dtype=out.dtype)[None, :, None]
+    return out.reshape(N, F, Ho, Wo)
