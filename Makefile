@@ -49,7 +49,7 @@ lab-instructor: $(STAMP)
 
 ## Run the whole test suite, notebook execution included
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadgroup --durations=15 $(ARGS)
+	$(PY) -m pytest -n 2 --dist loadscope --durations=15 $(ARGS)
 
 ## Unit tests only (skips the real nbgrader cycle and notebook execution)
 test-fast: $(STAMP)

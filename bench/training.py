@@ -2,7 +2,7 @@
 PyTorch, notebook 05's small AlexNet and notebook 06's reduced VGG, in one run; then notebook
 05's ReLU/tanh ratio.
 
-    python bench/training.py [--quick] [--models numpy PyTorch AlexNet VGG] [--no-ratio]
+    python bench/training.py [--quick] [--models numpy PyTorch AlexNet VGG ResNet Inception] [--no-ratio]
 
 Trains NumpyCNN(conv2d_fast, max_pool2d, seed=0) with train_numpy's defaults (20 epochs) and
 TorchCNN with train_torch's defaults (40 epochs), both on coursekit.data.digits() (1,437
@@ -22,7 +22,8 @@ for 8 epochs, exactly as in the notebook. For each model it prints the final tes
 training call (per-epoch evaluation included), each against its target as a ratio:
 accuracy / target (>= 1 meets it) and time / budget (<= 1 meets it). Targets: numpy >= 95%
 test accuracy within 90 s; PyTorch >= 98% within 60 s; small AlexNet >= 98% within 120 s;
-reduced VGG >= 98% within 120 s.
+reduced VGG >= 98% within 120 s; notebook 08's reduced ResNet (ResNet-10, see run_resnet) >= 98.5%
+within 120 s; notebook 07's reduced Inception network (see run_inception) >= 98% within 120 s.
 Exits with status 1 if any target is missed.
 
 Then, unless --no-ratio, notebook 05's section 4.1 at three learning rates (0.003, 0.01, 0.03):
@@ -175,14 +176,15 @@ def main() -> None:
     print(f"{'model':8s} {'epochs':>6s} {'test acc':>9s} {'target':>7s} {'acc/target':>11s} "
           f"{'time':>8s} {'budget':>7s} {'time/budget':>12s}  verdict")
     missed = []
-    runs = {"numpy": run_numpy, "PyTorch": run_torch, "AlexNet": run_alexnet, "VGG": run_vgg}
+    runs = {"numpy": run_numpy, "PyTorch": run_torch, "AlexNet": run_alexnet, "VGG": run_vgg,
+            "ResNet": run_resnet, "Inception": run_inception}
     for name in args.models:
         acc, seconds, n_epochs = runs[name](data, epochs)
         target, budget = TARGETS[name]
         ok = acc >= target and seconds <= budget
         if not ok:
             missed.append(name)
-        print(f"{name:8s} {n_epochs:6d} {100 * acc:8.2f}% {100 * target:6.0f}% "
+        print(f"{name:8s} {n_epochs:6d} {100 * acc:8.2f}% {100 * target:6.1f}% "
               f"{acc / target:11.3f} {seconds:7.1f}s {budget:6.0f}s {seconds / budget:12.3f}  "
               f"{'meets' if ok else 'misses'}")
     if not args.no_ratio:
@@ -194,6 +196,44 @@ def main() -> None:
         sys.exit(1)
     else:
         print("all targets met")
+
+
+def run_resnet(data, epochs: int | None) -> tuple[float, float, int]:
+    """(final test accuracy, wall seconds, epochs) for notebook 08's reduced ResNet, ResNet-10
+    (solutions.resnet10(): resnet(BasicBlock, [1, 1, 1, 1], 10, width=16), initial weights from
+    seed 0), trained exactly as in the notebook's section 6 (solutions.train_digits_resnet: the
+    digits at 32x32, standardized, on 3 channels; Adam at 3e-3 with cosine decay for 20 epochs,
+    random shifts of up to 2 pixels, batches of 64, 1 thread, seed 0)."""
+    from solutions import resnet10, train_digits_resnet
+
+    start = time.perf_counter()
+    history = train_digits_resnet(resnet10(seed=0), seed=0, progress=False, verbose=False,
+                                  **({} if epochs is None else {"epochs": epochs}))
+    return history.test_acc[-1], time.perf_counter() - start, len(history.test_acc)
+
+
+TARGETS["ResNet"] = (0.985, 120.0)  # notebook 08's reduced ResNet
+
+
+def run_inception(data, epochs: int | None) -> tuple[float, float, int]:
+    """(final test accuracy, wall seconds, epochs) for notebook 07's reduced Inception network
+    (solutions.digits_inception(): a strided stem, Inception modules 3a, 3b, 4a, 4b of
+    SMALL_INCEPTION with batch norm, global average pooling, dropout 0.2 and one fc layer;
+    initial weights from seed 0, channels-last) on the digits upsampled to 32x32 and
+    standardized, trained exactly as in the notebook's section 8: coursekit.train.fit (1 thread,
+    seed 0, batches of 64), Adam at 3e-3 with cosine decay (cosine_adam) for 10 epochs."""
+    from solutions import cosine_adam, digits_inception
+
+    epochs = 10 if epochs is None else epochs
+    steps = epochs * -(-len(data[0]) // BATCH)
+    start = time.perf_counter()
+    history = fit(digits_inception(seed=0), digits32(), epochs=epochs, lr=3e-3,
+                  optimizer=cosine_adam(steps), batch_size=BATCH, seed=0, progress=False,
+                  verbose=False)
+    return history.test_acc[-1], time.perf_counter() - start, len(history.test_acc)
+
+
+TARGETS["Inception"] = (0.98, 120.0)  # notebook 07's reduced Inception network
 
 
 if __name__ == "__main__":

@@ -85,6 +85,26 @@ def torch_topk_error(scores: np.ndarray, y: np.ndarray, k: int = 5) -> float:
     return float(1.0 - hit.double().mean())
 
 
+def torch_global_avg_pool2d(x: np.ndarray) -> np.ndarray:
+    """Global average pooling with F.adaptive_avg_pool2d on numpy arrays: x (N, C, H, W) -> the
+    mean of every map, (N, C)."""
+    import torch
+    import torch.nn.functional as F
+
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise ValueError(f"global_avg_pool2d expects x of shape (N, C, H, W), got {x.shape}")
+    return F.adaptive_avg_pool2d(torch.from_numpy(x), 1).flatten(1).numpy()
+
+
+def torch_relu(x: np.ndarray) -> np.ndarray:
+    """PyTorch's F.relu on a numpy array, as float64 (notebook 04's rule). x: any shape."""
+    import torch
+    import torch.nn.functional as F
+
+    return F.relu(torch.from_numpy(np.asarray(x, dtype=np.float64))).numpy()
+
+
 def torch_receptive_field(layers: Sequence[tuple[int, int]]) -> int:
     """Receptive field of a stack of (kernel, stride) layers, measured with autograd: the span
     of the input positions whose gradient reaches the first output of a chain of F.conv1d
@@ -116,6 +136,10 @@ def _pool_probes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     return [((rng.standard_normal((2, 3, 7, 6)), 2), {"stride": 1, "padding": 1})]
 
 
+def _gap_probes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    return [((rng.standard_normal((2, 3, 5, 4)),), {}), ((rng.standard_normal((1, 2, 1, 7)),), {})]
+
+
 def _size_probes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     return [((227, 11), {"stride": 4}), ((224, 11), {"stride": 4, "padding": 2}),
             ((13, 3), {"stride": 1, "padding": 1}), ((8, 3), {"stride": 2}),
@@ -125,6 +149,12 @@ def _size_probes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
 def _topk_probes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
     scores, y = rng.standard_normal((20, 8)), rng.integers(0, 8, 20)
     return [((scores, y), {"k": k}) for k in (1, 3, 5)]
+
+
+def _relu_probes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    x = rng.standard_normal((2, 3, 4, 5))
+    x[0, 0, 0, :2] = 0.0   # exact zeros
+    return [((x,), {}), ((np.array([-3, 0, 4]),), {})]
 
 
 def _field_probes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
@@ -138,17 +168,21 @@ FALLBACKS: dict[str, Callable[..., Any]] = {
     "conv2d_fast": torch_conv2d,
     "conv2d": torch_conv2d,
     "max_pool2d": torch_max_pool2d,
+    "global_avg_pool2d": torch_global_avg_pool2d,
     "conv_output_size": torch_conv_output_size,
     "receptive_field": torch_receptive_field,
     "topk_error": torch_topk_error,
+    "relu": torch_relu,
 }
 PROBES: dict[str, Callable[[np.random.Generator], list[tuple[tuple, dict]]]] = {
     "conv2d_fast": _conv_probes,
     "conv2d": _conv_probes,
     "max_pool2d": _pool_probes,
+    "global_avg_pool2d": _gap_probes,
     "conv_output_size": _size_probes,
     "receptive_field": _field_probes,
     "topk_error": _topk_probes,
+    "relu": _relu_probes,
 }
 
 
@@ -343,8 +377,8 @@ def earlier(wanted: Mapping[str, Sequence[str]], folder: Path | str | None = Non
     wanted: {assignment: [function names]}, e.g. {"02_padding_stride": ["conv2d_fast"]}.
     Returns a namespace with one attribute per function: yours if it agrees with PyTorch within
     ``atol`` on every probe, else PyTorch's (the reason is printed). Loadable: the names of
-    :data:`FALLBACKS` (conv2d_fast, conv2d, max_pool2d, conv_output_size, receptive_field,
-    topk_error).
+    :data:`FALLBACKS` (conv2d_fast, conv2d, max_pool2d, global_avg_pool2d, conv_output_size,
+    receptive_field, topk_error, relu).
     """
     out = SimpleNamespace()
     rng = np.random.default_rng(0)

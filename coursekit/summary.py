@@ -327,7 +327,9 @@ def _train_mode_output(model: nn.Module, x: torch.Tensor, seed: int) -> np.ndarr
     """The output in training mode, with torch's global generator seeded with ``seed + 3`` (the
     one nn.Dropout draws from; restored after): two models with the same layers in the same
     order draw the same dropout masks. None if the forward pass raises there (batch norm on a
-    single value per channel, for one)."""
+    single value per channel, for one). The buffers (batch norm's running statistics and batch
+    counter) are restored afterwards, so later eval-mode passes see the model as built."""
+    buffers = {name: b.detach().clone() for name, b in model.named_buffers()}
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed + 3)
         try:
@@ -338,6 +340,10 @@ def _train_mode_output(model: nn.Module, x: torch.Tensor, seed: int) -> np.ndarr
             return None
         finally:
             model.eval()
+            with torch.no_grad():   # batch norm's running statistics as they were
+                for name, b in model.named_buffers():
+                    if name in buffers:
+                        b.copy_(buffers[name])
     return out.detach().to(torch.float64).numpy().copy() if isinstance(out, torch.Tensor) else None
 
 

@@ -40,15 +40,31 @@ def course_copy(tmp_path: Path) -> Path:
     return course
 
 
-# Tests spread over both xdist workers one at a time (`--dist loadgroup`): their files have no
-# module-scoped fixtures, and each test is slow on its own (a notebook graded or executed).
-# Every other file stays on one worker, as `--dist loadfile` would keep it, so that its
-# module-scoped fixtures (a graded batch, a running JupyterLab) are built once.
+# Scheduling over the two xdist workers (`make test`: -n 2). A file's tests go to one worker,
+# together, as `--dist loadfile` would send them, so that its module-scoped fixtures (a graded
+# batch, a running JupyterLab) are built once. The tests of the SPREAD files go one by one to
+# whichever worker is free: they have no module-scoped fixtures and each is slow on its own (a
+# notebook graded or executed). xdist's own `--dist loadgroup` cannot express this under
+# pytest 9 (its group suffix on `item._nodeid` no longer reaches `nodeid`), so the scheduler is
+# LoadScopeScheduling with our scope. Heavy files come first, so that the last unit to start is
+# a short one (longest first).
 SPREAD = {"test_nbgrader_cycle.py", "test_build.py", "test_heldin.py", "test_checks.py"}
+HEAVY_FIRST = ["test_sandbox_batch.py", "test_nbgrader_cycle.py", "test_reports.py",
+               "test_grading.py", "test_build.py", "test_heldin.py", "test_checks.py",
+               "test_feedback_page.py", "test_browser.py", "test_bundle.py"]
 
 
-@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrTest(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if path.rsplit("/", 1)[-1] in SPREAD else path
+
+    return FileOrTest(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.name not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: file order kept

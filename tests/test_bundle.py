@@ -77,30 +77,47 @@ def body_without_docstring(fn: ast.FunctionDef) -> list[ast.stmt]:
 
 
 def handed_out_names() -> set[str]:
-    """Functions and classes of the notebooks' setup cells (tagged export): given to students on
-    purpose, so also in solutions/."""
+    """Functions and classes given to students on purpose, so also in solutions/: those of the
+    notebooks' setup cells (tagged export), and those of answer cells that hold no solution
+    region (notebook 07's `googlenet(...)`, which only calls the class the learner writes)."""
     names = set()
-    for path in (ROOT / "notebooks").glob("*/*.ipynb"):
+    for path in (ROOT / "source").glob("*/*.ipynb"):
         for cell in nbformat.read(path, as_version=4).cells:
-            if cell.cell_type == "code" and "export" in cell.metadata.get("tags", []):
-                for node in ast.walk(ast.parse(cell.source)):
-                    if isinstance(node, ast.FunctionDef | ast.ClassDef):
-                        names.add(node.name)
+            if cell.cell_type != "code":
+                continue
+            tree = ast.parse(cell.source)
+            exported = "export" in cell.metadata.get("tags", [])
+            lines = cell.source.splitlines()
+            regions = [i + 1 for i, line in enumerate(lines)
+                       if line.strip() in ("### BEGIN SOLUTION", "### END SOLUTION")]
+            for node in tree.body if not exported else ast.walk(tree):
+                if not isinstance(node, ast.FunctionDef | ast.ClassDef):
+                    continue
+                inside = any(node.lineno <= r <= (node.end_lineno or node.lineno)
+                             for r in regions)
+                if exported or not inside:
+                    names.add(node.name)
     return names
 
 
 def reference_bodies() -> dict[str, tuple[str, str]]:
     """{qualified name: (ast dump of the body, its source text)} of every answer in solutions/."""
     given = handed_out_names()
+    trees = {path: ast.parse(path.read_text(encoding="utf-8"))
+             for path in sorted((ROOT / "solutions").glob("*.py"))}
+    skip = {id(n) for tree in trees.values() for top in tree.body
+            if isinstance(top, ast.FunctionDef | ast.ClassDef) and top.name in given
+            for n in ast.walk(top)}
+    # a body that the course hands out (an export cell's helper, such as notebook 07's
+    # `scaled`) is public, wherever else it recurs (the same one-liner inside notebook 06's vgg)
+    public = {ast.dump(ast.Module(body_without_docstring(fn), []))
+              for tree in trees.values() for fn in functions(tree) if id(fn) in skip}
     bodies = {}
-    for path in sorted((ROOT / "solutions").glob("*.py")):
+    for path, tree in trees.items():
         source = path.read_text(encoding="utf-8")
-        tree = ast.parse(source)
-        skip = {id(n) for top in tree.body if isinstance(top, ast.FunctionDef | ast.ClassDef)
-                and top.name in given for n in ast.walk(top)}
         for fn in functions(tree):
             body = body_without_docstring(fn)
-            if id(fn) in skip or not body:
+            if id(fn) in skip or not body or ast.dump(ast.Module(body, [])) in public:
                 continue
             text = "\n".join(ast.get_source_segment(source, s, padded=True) or "" for s in body)
             bodies[f"{path.stem}.{fn.name}"] = (ast.dump(ast.Module(body, [])),

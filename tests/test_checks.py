@@ -750,6 +750,8 @@ RETURN_TYPES |= {"stack_vs_single": "a tuple of three ints", "make_features": "a
                  "vgg": "an nn.Module", "activation_memory": "an int64 np.ndarray"}  # notebook 06
 RETURN_TYPES |= {"inception_cost": "a tuple of three ints", "Inception": "an nn.Module",
                  "GoogLeNet": "an nn.Module"}   # notebook 07
+RETURN_TYPES |= {"BasicBlock": "an nn.Module", "Bottleneck": "an nn.Module",
+                 "resnet": "an nn.Module"}   # notebook 08
 
 
 @pytest.mark.parametrize("name", ALL_EXERCISES)

@@ -183,3 +183,37 @@ def test_definitions_keep_standard_library_and_torch_constants_and_drop_the_rest
     assert skipped == [("fig", 6), ("history", 7)]
     # without a namespace, only this cell's imports and the plain builtins count
     assert len(definitions(source).body) == 3   # the import, Window, relu
+
+
+def test_earlier_loads_global_average_pooling_for_notebook_07(capsys):
+    from coursekit.previous import torch_global_avg_pool2d
+    from solutions import global_avg_pool2d
+
+    ops = earlier({"03_pooling": ["global_avg_pool2d"]}, folder=ROOT / "source")
+    assert ops.global_avg_pool2d is not torch_global_avg_pool2d
+    stub = earlier({"03_pooling": ["global_avg_pool2d"]}, folder=ROOT / "notebooks")
+    assert stub.global_avg_pool2d is torch_global_avg_pool2d
+    out = capsys.readouterr().out
+    assert "global_avg_pool2d: yours" in out and "global_avg_pool2d: PyTorch's, because" in out
+    x = np.random.default_rng(2).standard_normal((2, 3, 5, 4))
+    np.testing.assert_allclose(torch_global_avg_pool2d(x), global_avg_pool2d(x), atol=1e-12)
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\), got \(3, 5, 4\)"):
+        torch_global_avg_pool2d(x[0])
+
+
+def test_earlier_loads_relu_for_notebook_08(capsys):
+    from coursekit.previous import torch_relu
+    from solutions import relu
+
+    ops = earlier({"04_classification_head": ["relu"]}, folder=ROOT / "source")
+    assert ops.relu is not torch_relu
+    stub = earlier({"04_classification_head": ["relu"]}, folder=ROOT / "notebooks")
+    assert stub.relu is torch_relu
+    out = capsys.readouterr().out
+    assert "relu: yours" in out and "relu: PyTorch's, because it is not implemented yet" in out
+    x = np.random.default_rng(4).standard_normal((2, 3, 4, 4))
+    x[0, 0, 0, 0] = 0.0
+    for value in (x, x.astype(np.float32), np.array([-3, 0, 4])):
+        got = torch_relu(value)
+        assert got.dtype == np.float64   # notebook 04's rule: float64 for any input
+        np.testing.assert_array_equal(got, relu(value))

@@ -215,7 +215,7 @@ def test_check_cannot_grade_gives_one_clear_line(tmp_path, content, message):
     assert len(lines) == 1 and str(path) in lines[0] and message in lines[0], proc.stderr
 
 
-def test_in_process_alembic_head_matches_nbgrader_subprocess():
+def test_in_process_alembic_head_matches_nbgrader_subprocess(monkeypatch):
     import nbgrader.api
 
     original = nbgrader.api.get_alembic_version
@@ -223,7 +223,9 @@ def test_in_process_alembic_head_matches_nbgrader_subprocess():
         pytest.skip("already patched in this process")
     from autograder.batch.gradebook import _prepare_nbgrader
 
-    want = original()  # runs `alembic heads` in a subprocess
+    # nbgrader runs `alembic heads` in a subprocess, found on PATH: the venv's bin folder
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    want = original()
     _prepare_nbgrader()
     try:
         assert nbgrader.api.get_alembic_version() == want

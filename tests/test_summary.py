@@ -123,3 +123,20 @@ def test_summary_leaves_the_model_as_it_was():
     summary(model, (1, 5, 5), show=False)
     assert model.training and all(m.training for m in model.modules())
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_the_training_mode_probe_leaves_batch_norm_statistics_alone():
+    # the training-mode pass must not move the running statistics that the definition-order
+    # pass (and any later eval-mode pass) computes with
+    from coursekit.summary import model_probe
+
+    def build() -> nn.Sequential:
+        return nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(),
+                             nn.Flatten(), nn.Linear(3 * 16, 4))
+
+    plain = model_probe(build, (), {}, (2, 2, 4, 4), seed=5, training=False)
+    trained = model_probe(build, (), {}, (2, 2, 4, 4), seed=5, training=True)
+    assert "output_train" in trained and not torch.allclose(
+        torch.from_numpy(trained["output_train"]), torch.from_numpy(trained["output"]))
+    for key in ("output", "output_by_definition"):
+        assert torch.equal(torch.from_numpy(plain[key]), torch.from_numpy(trained[key])), key

@@ -201,3 +201,18 @@ def test_stubs_say_one_line_and_run_all_reaches_the_last_cell():
     # the prose figures that need no answer are drawn
     figures = [o for c in code for o in c.outputs if "image/png" in o.get("data", {})]
     assert len(figures) >= 2
+
+
+def test_a_class_whose_method_is_a_stub_is_named_as_the_learner_wrote_it():
+    code = [
+        "from autograder.checks.feedback import require_implemented",
+        "class Block:\n    def __init__(self, c):\n        raise NotImplementedError\n",
+        "class Twice:\n    def __init__(self, c):\n        self.c = c\n"
+        "    def forward(self, x):\n        raise NotImplementedError\n",
+        "def double(c):\n    return Twice(c).forward(c)\n",
+        "require_implemented(Block, 3)\nrequire_implemented(double, 3)",
+    ]
+    nb = run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in code]),
+             allow_errors=False)
+    assert text_of(nb.cells[-1]) == ("Block is not implemented yet\n"
+                                     "Twice.forward is not implemented yet (double calls it)\n")

@@ -22,13 +22,14 @@ the two here. A case compares:
 
 Full-size models are built and traced on the meta device (``function=False``): counted, never
 allocated. A failing case names the first leaf module that differs and, where the data shows
-it, the likely mistake: a missing layer, a missing bias, ``groups`` ignored, a wrong stride,
-branches concatenated in another order; and any catalogue mistake (``Exercise.mistakes``) whose
-model gives the same data.
+it, the likely mistake: a missing layer, a missing bias, ``groups`` ignored, a wrong stride
+or kernel size, branches concatenated in another order; and any catalogue mistake
+(``Exercise.mistakes``) whose model gives the same data.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -326,10 +327,27 @@ def _block(path: str) -> str:
     return path.rpartition(".")[0]
 
 
+def _common_block(run: Sequence[Leaf]) -> str:
+    """The innermost block that holds every leaf of ``run`` ("" for the model itself)."""
+    common: list[str] = []
+    for level in zip(*(leaf.path.split(".")[:-1] for leaf in run), strict=False):
+        if any(part != level[0] for part in level):
+            break
+        common.append(level[0])
+    return ".".join(common)
+
+
 def _missing_text(missing: Sequence[Leaf], ref: Sequence[Leaf], found_side: str) -> str:
-    """``missing`` leaves of ``ref`` (or extra ones, found_side="extra"): named by their block."""
-    block = _block(missing[0].path)
-    in_block = [leaf for leaf in ref if block and _block(leaf.path) == block] or list(missing)
+    """``missing`` leaves of ``ref`` (or extra ones, found_side="extra"): named by their block
+    (the block they all sit in, when they span nested blocks, as an auxiliary classifier's do)."""
+    parents = {_block(leaf.path) for leaf in missing}
+    if len(parents) == 1:
+        block = parents.pop()
+        in_block = [leaf for leaf in ref if block and _block(leaf.path) == block] or list(missing)
+    else:
+        block = _common_block(missing)
+        in_block = [leaf for leaf in ref if block and leaf.path.startswith(block + ".")] or list(
+            missing)
     names = "; ".join(leaf.named() for leaf in missing)
     what = "leaf module" if len(missing) == 1 else f"{len(missing)} leaf modules"
     where = block or "the model"
@@ -402,10 +420,21 @@ def _configured_before(yours: list[Leaf], theirs: list[Leaf]) -> str | None:
     return None
 
 
+def _kernel_size(text: str) -> str | None:
+    """A convolution's kernel size read from its repr ("3x3"), or None."""
+    found = re.search(r"kernel_size=\((\d+), (\d+)\)", text)
+    return f"{found[1]}x{found[2]}" if found else None
+
+
 def _leaf_relation(x: Leaf, y: Leaf, mine: list[Leaf], ref: list[Leaf]) -> str | None:
     """What a leaf that differs from the expected one says about the mistake (x: found)."""
     if x.kind != y.kind:
         return f"a {x.kind} where a {y.kind} belongs: a layer is missing, extra or misplaced."
+    kernels = _kernel_size(x.text), _kernel_size(y.text)
+    if None not in kernels and kernels[0] != kernels[1]:
+        return (f"a {kernels[0]} kernel where the reference has {kernels[1]}: check this "
+                "convolution's kernel_size (or the order of the layers: a 1x1 reduction before "
+                "a larger filter, not after it).")
     channels = y.shape[1] if len(y.shape) >= 2 else 0
     if x.params != y.params and channels:
         if x.params == y.params - channels:

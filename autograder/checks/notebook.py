@@ -189,10 +189,14 @@ def stub_name(exc: BaseException) -> str | None:
     frame = tb.tb_frame
     if frame.f_globals is not ip.user_ns or frame.f_code.co_name.startswith("<"):
         return None
-    return frame.f_code.co_name
+    return getattr(frame.f_code, "co_qualname", frame.f_code.co_name)  # "BasicBlock.forward"
 
 
 def stub_message(stub: str, caller: str = "") -> str:
+    if caller and stub == f"{caller}.__init__":   # a class exercise whose constructor is a stub
+        return f"{caller} is not implemented yet"
+    if caller and stub.startswith(f"{caller}."):
+        return f"{stub} is not implemented yet"
     if caller and caller != stub:
         return f"{stub} is not implemented yet ({caller} calls it)"
     return f"{stub} is not implemented yet"

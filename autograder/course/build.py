@@ -214,6 +214,13 @@ def _title(nb) -> str:
     return "untitled"
 
 
+def _import_order(name: str) -> tuple:
+    """isort's order of the names one import brings (ruff's I001): constants, then classes,
+    then the rest, each in natural, case-insensitive order (INCEPTION before BasicConv2d)."""
+    kind = 0 if len(name) > 1 and name.isupper() else 1 if name[0].isupper() else 2
+    return kind, [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)]
+
+
 def write_solutions(root: Path, out_dir: Path) -> None:
     """Export every source notebook into ``out_dir`` (a ``solutions`` package)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -243,7 +250,7 @@ def write_solutions(root: Path, out_dir: Path) -> None:
     where: dict[str, str] = {}
     for module, names in sorted(exports):  # isort order: by module name
         init.append(f"    from solutions.{module} import (")
-        init += [f"        {n}," for n in sorted(names)]
+        init += [f"        {n}," for n in sorted(names, key=_import_order)]
         init.append("    )")
         for n in names:
             if n in where:

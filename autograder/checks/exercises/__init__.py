@@ -4,7 +4,9 @@ from autograder.checks.exercises import (  # noqa: F401
     alexnet,
     classification_head,
     convolution,
+    googlenet,
     padding,
     pooling,
+    resnet,
     vgg,
 )
