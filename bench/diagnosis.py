@@ -62,10 +62,11 @@ def base_style(assignment: str) -> correct.Style:
 def bug_notebook(bug: wrong.Bug) -> nbformat.NotebookNode:
     nb = correct.build(base_style(bug.assignment), student_nb(bug.assignment))
     for cell in nb.cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == bug.exercise:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == (
+                bug.cell or bug.exercise):
             cell.source = bug.code
             return nb
-    raise KeyError(f"{bug.assignment} has no answer cell {bug.exercise}")
+    raise KeyError(f"{bug.assignment} has no answer cell {bug.cell or bug.exercise}")
 
 
 def grade_in_process(nb: nbformat.NotebookNode, assignment: str, exercise: str | None

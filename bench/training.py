@@ -2,7 +2,8 @@
 PyTorch, notebook 05's small AlexNet and notebook 06's reduced VGG, in one run; then notebook
 05's ReLU/tanh ratio.
 
-    python bench/training.py [--quick] [--models numpy PyTorch AlexNet VGG ResNet Inception] [--no-ratio]
+    python bench/training.py [--quick] [--models numpy PyTorch AlexNet VGG ResNet Inception DenseNet]
+                             [--no-ratio]
 
 Trains NumpyCNN(conv2d_fast, max_pool2d, seed=0) with train_numpy's defaults (20 epochs) and
 TorchCNN with train_torch's defaults (40 epochs), both on coursekit.data.digits() (1,437
@@ -23,7 +24,8 @@ training call (per-epoch evaluation included), each against its target as a rati
 accuracy / target (>= 1 meets it) and time / budget (<= 1 meets it). Targets: numpy >= 95%
 test accuracy within 90 s; PyTorch >= 98% within 60 s; small AlexNet >= 98% within 120 s;
 reduced VGG >= 98% within 120 s; notebook 08's reduced ResNet (ResNet-10, see run_resnet) >= 98.5%
-within 120 s; notebook 07's reduced Inception network (see run_inception) >= 98% within 120 s.
+within 120 s; notebook 07's reduced Inception network (see run_inception) >= 98% within 120 s;
+notebook 09's reduced DenseNet (DenseNet-21, see run_densenet) >= 98.5% within 120 s.
 Exits with status 1 if any target is missed.
 
 Then, unless --no-ratio, notebook 05's section 4.1 at three learning rates (0.003, 0.01, 0.03):
@@ -177,7 +179,7 @@ def main() -> None:
           f"{'time':>8s} {'budget':>7s} {'time/budget':>12s}  verdict")
     missed = []
     runs = {"numpy": run_numpy, "PyTorch": run_torch, "AlexNet": run_alexnet, "VGG": run_vgg,
-            "ResNet": run_resnet, "Inception": run_inception}
+            "ResNet": run_resnet, "Inception": run_inception, "DenseNet": run_densenet}
     for name in args.models:
         acc, seconds, n_epochs = runs[name](data, epochs)
         target, budget = TARGETS[name]
@@ -234,6 +236,23 @@ def run_inception(data, epochs: int | None) -> tuple[float, float, int]:
 
 
 TARGETS["Inception"] = (0.98, 120.0)  # notebook 07's reduced Inception network
+
+
+def run_densenet(data, epochs: int | None) -> tuple[float, float, int]:
+    """(final test accuracy, wall seconds, epochs) for notebook 09's reduced DenseNet, DenseNet-21
+    (solutions.digits_densenet(): densenet(12, (2, 2, 2, 2), 24, 10), initial weights from seed
+    0), trained exactly as in the notebook's section 6 (solutions.train_digits_densenet: the
+    digits at 32x32, standardized, on 3 channels; Adam at 3e-3 with cosine decay for 10 epochs,
+    random shifts of up to 2 pixels, batches of 64, 1 thread, seed 0)."""
+    from solutions import digits_densenet, train_digits_densenet
+
+    start = time.perf_counter()
+    history = train_digits_densenet(digits_densenet(seed=0), seed=0, progress=False,
+                                    verbose=False, **({} if epochs is None else {"epochs": epochs}))
+    return history.test_acc[-1], time.perf_counter() - start, len(history.test_acc)
+
+
+TARGETS["DenseNet"] = (0.985, 120.0)  # notebook 09's reduced DenseNet
 
 
 if __name__ == "__main__":

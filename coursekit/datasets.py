@@ -51,17 +51,27 @@ def upsample(x: np.ndarray, size: int = 32) -> np.ndarray:
     return out.numpy()
 
 
-def digits(size: int = 8, test_fraction: float = 0.2, seed: int = 0
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def digits(size: int = 8, test_fraction: float = 0.2, seed: int = 0, channels: int = 1,
+           standardize: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """scikit-learn's digits split as :func:`coursekit.data.digits` does, at size x size.
 
-    Returns x_train: (1437, 1, size, size), y_train: (1437,), x_test: (360, 1, size, size),
-    y_test: (360,) with the defaults; pixels float64 in [0, 1], labels int64. size=8 gives the
-    original images; any other size is bilinear :func:`upsample` (32 for LeNet-style inputs).
+    Returns x_train: (1437, channels, size, size), y_train: (1437,), x_test: (360, channels,
+    size, size), y_test: (360,) with the defaults; pixels float64 in [0, 1], labels int64.
+    size=8 gives the original images; any other size is bilinear :func:`upsample` (32 for
+    LeNet-style inputs). ``standardize`` maps both parts with the training set's mean and
+    standard deviation (after upsampling), so the training pixels have mean 0 and standard
+    deviation 1; ``channels`` repeats the gray channel (3 for a network whose stem expects RGB).
     """
+    if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
+        raise ValueError(f"channels must be a positive int, got {channels!r}")
     x_train, y_train, x_test, y_test = _digits(test_fraction=test_fraction, seed=seed)
     if size != 8:
         x_train, x_test = upsample(x_train, size), upsample(x_test, size)
+    if standardize:
+        mean, std = x_train.mean(), x_train.std()
+        x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
+    if channels != 1:
+        x_train, x_test = np.repeat(x_train, channels, axis=1), np.repeat(x_test, channels, axis=1)
     return x_train, y_train, x_test, y_test
 
 

@@ -378,7 +378,9 @@ def earlier(wanted: Mapping[str, Sequence[str]], folder: Path | str | None = Non
     Returns a namespace with one attribute per function: yours if it agrees with PyTorch within
     ``atol`` on every probe, else PyTorch's (the reason is printed). Loadable: the names of
     :data:`FALLBACKS` (conv2d_fast, conv2d, max_pool2d, global_avg_pool2d, conv_output_size,
-    receptive_field, topk_error, relu).
+    receptive_field, topk_error, relu), layer_table (notebook 05), and the models and blocks of
+    :data:`MODEL_PROBES` (notebook 10), which have no PyTorch twin: one that is missing, unfinished
+    or wrong becomes None (the reason is printed), and the caller leaves it out.
     """
     out = SimpleNamespace()
     rng = np.random.default_rng(0)
@@ -390,8 +392,12 @@ def earlier(wanted: Mapping[str, Sequence[str]], folder: Path | str | None = Non
         except PreviousWorkError as exc:
             namespace, problem = {}, str(exc)
         for name in names:
+            if name in MODEL_PROBES:   # notebook 10: models and blocks, no PyTorch twin
+                _earlier_model(out, namespace, name, problem, path, verbose)
+                continue
             if name not in FALLBACKS:
-                raise KeyError(f"earlier() can load {sorted(FALLBACKS)}, not {name!r}")
+                raise KeyError(f"earlier() can load {sorted(FALLBACKS)} and the models "
+                               f"{sorted(MODEL_PROBES)}, not {name!r}")
             why = problem or _check(namespace.get(name), name, rng, atol)
             if why is None:
                 setattr(out, name, namespace[name])
@@ -409,6 +415,19 @@ def _check(fn: Any, name: str, rng: np.random.Generator, atol: float) -> str | N
         return "it is not defined in that notebook"
     for args, kwargs in PROBES[name](rng):
         call = _call_text(name, args, kwargs)
+        if name in TABLES:   # rows of names, shapes and counts: compared exactly
+            try:
+                got_rows = TABLES[name](fn(*args, **kwargs))
+            except NotImplementedError:
+                return "it is not implemented yet (finish that notebook to use your own)"
+            except Exception as exc:
+                return f"{call} raised {type(exc).__name__}: {exc}"[:300]
+            want_rows = TABLES[name](FALLBACKS[name](*args, **kwargs))
+            if got_rows != want_rows:
+                bad = next((w for g, w in zip(got_rows, want_rows, strict=False) if g != w),
+                           want_rows[-1] if want_rows else None)
+                return f"{call} differs from PyTorch's table (first at {bad!r})"[:300]
+            continue
         try:
             got = np.asarray(fn(*args, **kwargs), dtype=np.float64)
         except NotImplementedError:
@@ -439,3 +458,123 @@ def _short(path: Path) -> str:
         return str(Path("..") / path.relative_to(Path.cwd().parent))
     except ValueError:
         return str(path)
+
+
+# ----------------------------------------------------------------------------- notebook 10
+# Notebook 10 compares the learner's networks from notebooks 05-09. A layer table has a PyTorch
+# twin (below); a model or a block has none that would not be the answer itself, so each is
+# checked on facts (the parameter counts of COURSE.md and of the notebooks' visible tests, output
+# shapes, on the meta device: nothing is allocated) and, when it fails, is None: the comparison
+# leaves that design out and says why.
+
+
+def torch_layer_table(layers: Sequence[tuple], in_shape: Sequence[int]) -> list[tuple]:
+    """Notebook 05's layer table computed by PyTorch: each row of ``layers`` ((name, "conv",
+    C_out, F, S, P, groups), (name, "pool", F, S), (name, "lrn", size), (name, "fc", D_out)) is
+    built as its torch.nn layer on the meta device and run on the previous output; returns one
+    (name, out_shape, params, macs) per row, MACs by :func:`coursekit.summary.layer_macs`.
+    Raises ValueError, naming the row, where PyTorch cannot build or run it."""
+    import torch
+    from torch import nn
+
+    from coursekit.summary import layer_macs
+
+    rows, shape = [], tuple(int(v) for v in in_shape)
+    for layer in layers:
+        name, kind, *hp = layer
+        try:
+            if kind == "conv":
+                module: nn.Module = nn.Conv2d(shape[0], hp[0], hp[1], stride=hp[2], padding=hp[3],
+                                              groups=hp[4], device="meta")
+            elif kind == "pool":
+                module = nn.MaxPool2d(hp[0], hp[1])
+            elif kind == "lrn":
+                module = nn.LocalResponseNorm(hp[0])
+            elif kind == "fc":
+                module = nn.Sequential(nn.Flatten(), nn.Linear(int(np.prod(shape)), hp[0], device="meta"))
+            else:
+                raise ValueError(f"unknown kind {kind!r}")
+            out = module(torch.zeros((1, *shape), device="meta"))
+        except Exception as exc:  # noqa: BLE001 - reported as the row's error
+            raise ValueError(f"layer {name}: {type(exc).__name__}: {exc}") from None
+        last = module[-1] if isinstance(module, nn.Sequential) else module
+        params = sum(p.numel() for p in module.parameters())
+        rows.append((name, tuple(out.shape[1:]), int(params), int(layer_macs(last, tuple(out.shape)))))
+        shape = tuple(out.shape[1:])
+    return rows
+
+
+def _table_probes(rng: np.random.Generator) -> list[tuple[tuple, dict]]:
+    paper = (("CONV1", "conv", 96, 11, 4, 0, 1), ("POOL1", "pool", 3, 2), ("NORM1", "lrn", 5),
+             ("CONV2", "conv", 256, 5, 1, 2, 2), ("POOL2", "pool", 3, 2), ("FC6", "fc", 4096))
+    return [((paper, (3, 227, 227)), {})]
+
+
+def _table_rows(rows: Any) -> list[tuple]:
+    """A layer table as plain comparable rows (name, shape, params, macs)."""
+    return [(str(r[0]), tuple(int(v) for v in r[1]), int(r[2]), int(r[3])) for r in rows]
+
+
+TABLES: dict[str, Callable[[Any], list[tuple]]] = {"layer_table": _table_rows}
+FALLBACKS["layer_table"] = torch_layer_table
+PROBES["layer_table"] = _table_probes
+
+
+def _counted(build: Callable[[], Any], want: int, what: str,
+             input_shape: tuple[int, ...] | None = None, out_shape: tuple[int, ...] | None = None
+             ) -> str | None:
+    """None if ``build()`` on the meta device has ``want`` parameters (and maps a meta input of
+    ``input_shape`` to ``out_shape``), else the reason, naming ``what``."""
+    import torch
+
+    try:
+        with torch.device("meta"):
+            model = build()
+            got = sum(p.numel() for p in model.parameters())
+            if got != want:
+                return f"{what} has {got:,} parameters where it should have {want:,}"
+            if input_shape is not None:
+                shape = tuple(model(torch.zeros(input_shape)).shape)
+                if shape != out_shape:
+                    return f"{what} maps {input_shape} to {shape}, not {out_shape}"
+    except NotImplementedError:
+        return "it is not implemented yet (finish that notebook to use your own)"
+    except Exception as exc:  # noqa: BLE001 - the reason is printed
+        return f"{what} raised {type(exc).__name__}: {exc}"[:300]
+    return None
+
+
+# name -> check(the learner's object) -> None or the reason it is not used
+MODEL_PROBES: dict[str, Callable[[Any], str | None]] = {
+    "alexnet": lambda f: _counted(lambda: f("one_gpu"), 61_100_840, 'alexnet("one_gpu")',
+                                  (1, 3, 224, 224), (1, 1000)),
+    "vgg": lambda f: _counted(lambda: f("D"), 138_357_544, 'vgg("D")', (1, 3, 224, 224), (1, 1000)),
+    "make_features": lambda f: _counted(lambda: f([8, "M", 16], batch_norm=True), 1_440,
+                                        'make_features([8, "M", 16], batch_norm=True)',
+                                        (1, 3, 8, 8), (1, 16, 4, 4)),
+    "googlenet": lambda f: _counted(lambda: f(), 6_624_904, "googlenet()", (1, 3, 224, 224), (1, 1000)),
+    "Inception": lambda f: _counted(lambda: f(192, 64, 96, 128, 16, 32, 32), 155_872,
+                                    "Inception(192, 64, 96, 128, 16, 32, 32)", (1, 192, 28, 28),
+                                    (1, 256, 28, 28)),
+    "BasicBlock": lambda f: _counted(lambda: f(64, 128, 2), 230_144, "BasicBlock(64, 128, 2)",
+                                     (1, 64, 56, 56), (1, 128, 28, 28)),
+    "resnet_by_name": lambda f: _counted(lambda: f("Bottleneck", [3, 4, 6, 3]), 25_557_032,
+                                         'resnet_by_name("Bottleneck", [3, 4, 6, 3])',
+                                         (1, 3, 224, 224), (1, 1000)),
+    "densenet": lambda f: _counted(lambda: f(32, (6, 12, 24, 16), 64), 7_978_856,
+                                   "densenet(32, (6, 12, 24, 16), 64)", (1, 3, 224, 224), (1, 1000)),
+    "DenseLayer": lambda f: _counted(lambda: f(64, 32), 45_440, "DenseLayer(64, 32)",
+                                     (1, 64, 8, 8), (1, 96, 8, 8)),
+}
+
+
+def _earlier_model(out: SimpleNamespace, namespace: Mapping[str, Any], name: str,
+                   problem: str | None, path: Path, verbose: bool) -> None:
+    """Set ``out.<name>`` to the learner's model or block if it passes its probe, else None."""
+    value = namespace.get(name)
+    why = problem or ("it is not defined in that notebook" if value is None
+                      else MODEL_PROBES[name](value))
+    setattr(out, name, value if why is None else None)
+    if verbose:
+        print(f"{name}: " + (f"yours, from {_short(path)} (its counts agree with the course's)"
+                             if why is None else f"left out, because {why}"))

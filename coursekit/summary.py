@@ -14,6 +14,7 @@ network is counted without allocating its weights.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -204,14 +205,18 @@ def format_table(rows: Sequence[Row], total_params: int | None = None) -> str:
 # ----------------------------------------------------------------------------- fingerprints
 
 
-def _fill(tensor: torch.Tensor, generator: torch.Generator) -> None:
+def _fill(tensor: torch.Tensor, generator: torch.Generator, name: str = "") -> None:
     """Seeded values for a parameter, drawn by its shape: He-scaled normal weights for tensors
-    of 2 or more axes (std sqrt(2 / fan_in), fan_in = prod(shape[1:])), 1 + 0.1 * normal for
-    vectors (biases, normalization scales), so activations stay of order one at any depth."""
+    of 2 or more axes (std sqrt(2 / fan_in), fan_in = prod(shape[1:])); for vectors, a
+    ``bias`` (a layer's shift, a batch norm's beta) gets 0.5 * normal, of either sign, so that
+    a missing ReLU shows, and any other vector (a normalization's scale) 1 + 0.1 * normal, so
+    activations stay of order one at any depth."""
     with torch.no_grad():
         values = torch.randn(tensor.shape, generator=generator, dtype=torch.float64)
         if tensor.ndim >= 2:
             values *= math.sqrt(2.0 / max(1, math.prod(tensor.shape[1:])))
+        elif name == "bias":
+            values = 0.5 * values
         else:
             values = 1.0 + 0.1 * values
         tensor.copy_(values.to(tensor.dtype))
@@ -220,8 +225,35 @@ def _fill(tensor: torch.Tensor, generator: torch.Generator) -> None:
 def _fill_in_order(modules: Sequence[nn.Module], seed: int) -> None:
     generator = torch.Generator().manual_seed(seed)
     for module in modules:
-        for p in module.parameters(recurse=False):
-            _fill(p, generator)
+        for name, p in module.named_parameters(recurse=False):
+            _fill(p, generator, name)
+
+
+def _fill_by_key(modules: Sequence[nn.Module], seed: int) -> None:
+    """Each module's parameters from a generator of its own, seeded by its key: its type and
+    its parameters' shapes (for a layer of vectors only, such as a batch norm, also the layer
+    with parameters called just before it), and how many modules with that whole key come
+    before it. ``modules`` are in forward-call order.
+    So a layer is known by what it is and what feeds it: a batch norm after conv3 and one after
+    the shortcut's convolution get different weights, in whichever order the two branches run
+    or are defined, and the same ones as in any other model built of the same layers."""
+    seen: dict[str, int] = {}
+    before = ""
+    for module in modules:
+        params = list(module.parameters(recurse=False))
+        if not params:
+            continue
+        own = f"{type(module).__name__}{[tuple(p.shape) for p in params]}"
+        # a layer of vectors only (a batch norm's scale and shift) is known by the layer it
+        # follows; a layer with weights (a convolution, a linear layer) by itself
+        key = own if any(p.ndim >= 2 for p in params) else f"{own} after {before}"
+        ordinal = seen[key] = seen.get(key, -1) + 1
+        generator = torch.Generator().manual_seed(
+            (seed * 1_000_003 + zlib.crc32(key.encode()) * 1009 + ordinal) % 2**63)
+        for name, p in module.named_parameters(recurse=False):
+            _fill(p, generator, name)
+        before = own
+
 
 
 def fingerprint(model: Any, input_shape: Sequence[int], seed: int = 0,
@@ -242,8 +274,10 @@ def fingerprint(model: Any, input_shape: Sequence[int], seed: int = 0,
       forward-call order (the order their forward pass is entered), run on a fixed float64
       input (normal, seeded with ``seed + 1``): ``output``, ``leaf_stats`` (L, 2) (mean and root
       mean square of each leaf's output) and ``output_by_definition``, the output when the
-      modules are filled in definition order (``named_modules``) instead; with ``training``
-      also ``output_train`` and ``output_train_by_definition``, the same two in training mode
+      modules are filled in definition order (``named_modules``) instead, and ``output_by_key``,
+      each module filled by its key (see :func:`_fill_by_key`); with ``training``
+      also ``output_train``, ``output_train_by_definition`` and ``output_train_by_key``, the
+      same three in training mode
       (dropout on, batch norm on batch statistics; see :func:`_train_mode_output`). Two models that compute the same function with the same
       layers, called (or defined) in the same order, get identical weights and outputs.
 
@@ -280,11 +314,14 @@ def fingerprint(model: Any, input_shape: Sequence[int], seed: int = 0,
         generator = torch.Generator().manual_seed(seed)
         filled: set[int] = set()
 
+        called: list[nn.Module] = []   # forward-call order, each module once
+
         def fill(module: nn.Module) -> None:
             if id(module) not in filled:
                 filled.add(id(module))
-                for p in module.parameters(recurse=False):
-                    _fill(p, generator)
+                called.append(module)
+                for name, p in module.named_parameters(recurse=False):
+                    _fill(p, generator, name)
 
         trace = _trace(model, x, stats=True, before=fill)
     else:
@@ -312,14 +349,16 @@ def fingerprint(model: Any, input_shape: Sequence[int], seed: int = 0,
             trained = _train_mode_output(model, x, seed) if training else None
             if trained is not None:   # the same weights, before the refill
                 data["output_train"] = trained
-            _fill_in_order([m for m in model.modules()], seed)
-            again = _trace(model, x)
-            if isinstance(again.output, torch.Tensor) and not again.error:
-                data["output_by_definition"] = again.output.detach().to(
-                    torch.float64).numpy().copy()
-                trained = _train_mode_output(model, x, seed) if training else None
-                if trained is not None:
-                    data["output_train_by_definition"] = trained
+            for name, refill, order in (("by_definition", _fill_in_order, list(model.modules())),
+                                        ("by_key", _fill_by_key, called)):
+                refill(order, seed)
+                again = _trace(model, x)
+                if isinstance(again.output, torch.Tensor) and not again.error:
+                    data[f"output_{name}"] = again.output.detach().to(
+                        torch.float64).numpy().copy()
+                    trained = _train_mode_output(model, x, seed) if training else None
+                    if trained is not None:
+                        data[f"output_train_{name}"] = trained
     return data
 
 

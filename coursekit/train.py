@@ -120,7 +120,7 @@ def fit(model: nn.Module, data: Data, epochs: int = 10, lr: float = 0.05,
         threads: int = 1, batch_size: int = 64, momentum: float = 0.9,
         weight_decay: float = 0.0,
         augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
-        progress: bool = True, verbose: bool = True) -> History:
+        schedule: str | None = None, progress: bool = True, verbose: bool = True) -> History:
     """Train ``model`` with cross-entropy on ``data`` and return its curves.
 
     data: (x_train, y_train, x_test, y_test), x: (N, C, H, W) arrays or tensors (converted to
@@ -128,8 +128,10 @@ def fit(model: nn.Module, data: Data, epochs: int = 10, lr: float = 0.05,
     Each epoch visits the training set once in a shuffled order, in batches of ``batch_size``,
     taking one ``optimizer`` step per batch ("sgd" with ``momentum``, "adam", or a callable
     ``f(params, lr=lr)``); ``augment(x, generator)`` transforms each batch (e.g.
-    :func:`random_crop_flip`). After each epoch the training and test loss and accuracy are
-    measured in eval mode.
+    :func:`random_crop_flip`). ``schedule="cosine"`` lowers the learning rate from ``lr`` to 0
+    along a half cosine over all the steps of the run (PyTorch's CosineAnnealingLR, stepped after
+    every optimizer step); None keeps it constant. After each epoch the training and test loss
+    and accuracy are measured in eval mode.
 
     Reproducible: the shuffling, augmentation and dropout are drawn from generators seeded with
     ``seed``, inside a fork of torch's global random state (restored after); torch runs on
@@ -146,6 +148,8 @@ def fit(model: nn.Module, data: Data, epochs: int = 10, lr: float = 0.05,
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     if not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive int, got {threads!r}")
+    if schedule not in (None, "cosine"):
+        raise ValueError(f"schedule must be None or 'cosine', got {schedule!r}")
     dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
     x_train, y_train, x_test, y_test = _tensors(data, dtype)
     history = History()
@@ -157,6 +161,10 @@ def fit(model: nn.Module, data: Data, epochs: int = 10, lr: float = 0.05,
             torch.manual_seed(seed)  # dropout and anything else drawing from the global state
             generator = torch.Generator().manual_seed(seed)
             opt = make_optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
+            if schedule == "cosine":
+                steps = epochs * -(-len(x_train) // batch_size)
+                cosine = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+                opt.register_step_post_hook(lambda *_: cosine.step())
             bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
             for _ in bar:
                 model.train()

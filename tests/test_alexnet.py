@@ -19,7 +19,6 @@ from torch import nn
 
 from autograder.checks.core import get_exercise, run
 from autograder.checks.exercises.alexnet import _wrong_alexnet
-from autograder.checks.feedback import MISTAKES
 from coursekit.summary import summary
 from solutions import (
     ALEXNET,
@@ -199,16 +198,7 @@ def test_the_references_get_full_marks(name, fn):
     assert report.points == pytest.approx(1.0), report.text()
 
 
-@pytest.mark.parametrize("name", ["layer_output_shape", "layer_table", "alexnet"])
-def test_every_catalogue_mistake_loses_points_and_is_named(name):
-    ex = get_exercise(name)
-    assert len(ex.mistakes) >= 3
-    for mistake in ex.mistakes:
-        with np.errstate(all="ignore"):
-            report = run(ex, mistake.variant, 1.0)
-        assert report.points < 1, f"{name}: {mistake.key} got full marks"
-        if not mistake.partial:
-            assert MISTAKES.get(mistake.key, mistake.key) in report.text(), report.text()
+# every catalogue mistake loses points and is named: tests/test_checks.py, for every exercise
 
 
 @pytest.mark.parametrize("name", ["layer_output_shape", "layer_table", "alexnet"])

@@ -752,6 +752,10 @@ RETURN_TYPES |= {"inception_cost": "a tuple of three ints", "Inception": "an nn.
                  "GoogLeNet": "an nn.Module"}   # notebook 07
 RETURN_TYPES |= {"BasicBlock": "an nn.Module", "Bottleneck": "an nn.Module",
                  "resnet": "an nn.Module"}   # notebook 08
+RETURN_TYPES |= {"densenet_channels": "a tuple of ints", "DenseLayer": "an nn.Module",
+                 "DenseBlock": "an nn.Module", "Transition": "an nn.Module",
+                 "densenet": "an nn.Module", "concat_memory": "int"}   # notebook 09
+RETURN_TYPES |= {"count_macs": "int"}   # notebook 10
 
 
 @pytest.mark.parametrize("name", ALL_EXERCISES)

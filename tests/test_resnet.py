@@ -479,7 +479,7 @@ def test_the_training_mode_group_checks_batch_norm_on_the_batch():
     report = run(get_exercise("BasicBlock"), Frozen, 5.0)
     failed = [g.name for g in report.groups if g.failure]
     # (the bad-input points need correct values everywhere)
-    assert failed == ["batch norm in training mode (identity blocks)",
+    assert failed == ["batch norm in training mode",
                       "bad input raises ValueError"], report.text()
     assert "in eval mode the outputs agree; in training mode" in report.text()
 

@@ -82,6 +82,27 @@ def test_fit_rejects_bad_arguments(data):
         fit(tiny_cnn(), (data[0], data[1][:5], data[2], data[3]), epochs=1)
 
 
+def test_fit_anneals_the_learning_rate_along_a_cosine_with_schedule_cosine(data):
+    seen = []
+
+    def adam(params, lr):
+        opt = torch.optim.Adam(params, lr=lr)
+        opt.register_step_pre_hook(lambda o, *_: seen.append(o.param_groups[0]["lr"]))
+        return opt
+
+    small = tuple(a[:200] for a in data)   # 4 batches of 64 (the last one of 8) per epoch
+    fit(tiny_cnn(), small, epochs=2, lr=0.01, optimizer=adam, schedule="cosine", progress=False,
+        verbose=False)
+    steps = 2 * 4
+    want = [0.005 * (1 + np.cos(np.pi * t / steps)) for t in range(steps)]
+    np.testing.assert_allclose(seen, want, rtol=1e-12, atol=1e-15)
+    seen.clear()
+    fit(tiny_cnn(), small, epochs=1, lr=0.01, optimizer=adam, progress=False, verbose=False)
+    assert seen == [0.01] * 4   # no schedule: a constant learning rate
+    with pytest.raises(ValueError, match="schedule"):
+        fit(tiny_cnn(), small, epochs=1, schedule="linear", progress=False)
+
+
 def test_history_helpers_and_plot():
     h = History(train_loss=[1.0, 0.5], train_acc=[0.6, 0.9], test_loss=[1.1, 0.7],
                 test_acc=[0.5, 0.8])
@@ -120,6 +141,18 @@ def test_digits_at_32x32(data):
     assert np.array_equal(y_train, data[1]) and np.array_equal(y_test, data[3])
     assert 0 <= x_train.min() and x_train.max() <= 1
     np.testing.assert_allclose(x_train[:, :, ::4, ::4].mean(), data[0].mean(), atol=0.02)
+
+
+def test_digits_standardized_on_three_channels(data):
+    x_train, y_train, x_test, y_test = digits(size=32, channels=3, standardize=True)
+    plain_train, _, plain_test, _ = digits(size=32)
+    assert x_train.shape == (1437, 3, 32, 32) and x_test.shape == (360, 3, 32, 32)
+    assert np.array_equal(x_train[:, 0], x_train[:, 2]) and np.array_equal(y_test, data[3])
+    assert abs(x_train.mean()) < 1e-12 and x_train.std() == pytest.approx(1.0)
+    mean, std = plain_train.mean(), plain_train.std()   # the training set's statistics, for both
+    np.testing.assert_allclose(x_test[:, 1:2], (plain_test - mean) / std, atol=1e-12)
+    with pytest.raises(ValueError, match="channels"):
+        digits(channels=0)
 
 
 @pytest.mark.parametrize("name", PHOTOS)

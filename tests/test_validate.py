@@ -216,3 +216,21 @@ def test_a_class_whose_method_is_a_stub_is_named_as_the_learner_wrote_it():
              allow_errors=False)
     assert text_of(nb.cells[-1]) == ("Block is not implemented yet\n"
                                      "Twice.forward is not implemented yet (double calls it)\n")
+
+
+def test_a_name_assigned_inside_a_with_block_after_a_stub_is_skipped_in_one_line():
+    # notebook 09 builds its networks inside `with torch.device("meta"):`; a later cell that
+    # reads them says why they are missing instead of raising a NameError
+    code = [
+        "import autograder.checks.feedback\n\ndef build(c):\n    raise NotImplementedError\n",
+        "import contextlib\nwith contextlib.nullcontext():\n    nets = {c: build(c) for c in (1, 2)}\n"
+        "    for c in nets:\n        total = c\n",
+        "print(len(nets))",
+        "print(total)",
+    ]
+    nb = run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in code]),
+             allow_errors=False)
+    assert text_of(nb.cells[1]) == "build is not implemented yet: the rest of this cell is skipped.\n"
+    for index, name in ((2, "nets"), (3, "total")):
+        assert text_of(nb.cells[index]) == (f"{name} is not defined because build is not "
+                                            "implemented yet: the rest of this cell is skipped.\n")

@@ -22,7 +22,6 @@ from torch import nn
 # `from solutions import CFGS, ..., vgg` would give the module for `vgg`, whose name it shares)
 import solutions.vgg as reference
 from autograder.checks.core import get_exercise, run
-from autograder.checks.feedback import MISTAKES
 from autograder.checks.models import ModelProbe
 from coursekit.summary import summary
 
@@ -221,16 +220,7 @@ def test_the_references_get_full_marks(name):
     assert report.points == pytest.approx(1.0), report.text()
 
 
-@pytest.mark.parametrize("name", EXERCISES)
-def test_every_catalogue_mistake_loses_points_and_is_named(name):
-    ex = get_exercise(name)
-    assert len(ex.mistakes) >= 3
-    for mistake in ex.mistakes:
-        with np.errstate(all="ignore"):
-            report = run(ex, mistake.variant, 1.0)
-        assert report.points < 1, f"{name}: {mistake.key} got full marks"
-        if not mistake.partial:
-            assert MISTAKES.get(mistake.key, mistake.key) in report.text(), report.text()
+# every catalogue mistake loses points and is named: tests/test_checks.py, for every exercise
 
 
 @pytest.mark.parametrize("name, returns", [

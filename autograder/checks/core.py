@@ -86,7 +86,8 @@ class Exercise:
     dtype_rule: str | None = None
     # the group whose first cases are cast for the dtype rule (index into groups)
     dtype_group: int = 1
-    # a count: the result must be an int or a numpy integer, never a float (the docstring says so)
+    # a count: the result must be an int or a numpy integer, never a float (the docstring says so);
+    # where the reference returns a tuple of counts, a sequence of such ints
     int_result: bool = False
 
     def reference_fn(self) -> Callable[..., Any]:
@@ -288,13 +289,32 @@ def _part(value: Any, part: int | None, n: int) -> Any:
     return None
 
 
+def _reference_call(ex: Exercise, reference: Callable[..., Any], case: Case
+                    ) -> tuple[Any, BaseException | None, str, tuple[str, ...]]:
+    """``_call(reference, case)``, computed once per case and exercise object, as the variants
+    are (see :func:`_variants`); the cache holds the function, so its id is not reused."""
+    cache = ex.__dict__.setdefault("_reference_cache", {})
+    key = (id(reference), case.key, case.label)
+    if key not in cache:
+        cache[key] = (reference, _call(reference, case))
+    return cache[key][1]
+
+
 def _variants(ex: Exercise, case: Case) -> list[tuple[str, Any]]:
-    out = []
-    for mistake in ex.mistakes:
-        value, err, _, _ = _call(mistake.variant, case)
-        if err is None and value is not None:
-            out.append((mistake.key, value))
-    return out
+    """(key, output) of every catalogue mistake that runs on ``case``. Computed once per case
+    and exercise object: the variants are deterministic, and one run asks again for a case it
+    narrows on, a batch compares many submissions on the same cases, and the catalogue's own
+    test runs every mistake against all the others (a model case traces each variant anew)."""
+    cache = ex.__dict__.setdefault("_variant_cache", {})
+    key = (case.key, case.label)
+    if key not in cache:
+        out = []
+        for mistake in ex.mistakes:
+            value, err, _, _ = _call(mistake.variant, case)
+            if err is None and value is not None:
+                out.append((mistake.key, value))
+        cache[key] = out
+    return cache[key]
 
 
 def _is_integer(value: Any) -> bool:
@@ -305,6 +325,17 @@ def _is_integer(value: Any) -> bool:
     if isinstance(value, int | np.integer):
         return True
     return isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu"
+
+
+def _is_integer_result(got: Any, want: Any) -> bool:
+    """``got`` is a count as ``want`` is: an int (:func:`_is_integer`), or, where ``want`` is a
+    tuple of counts, a tuple, list or 1-D integer array of ints (a tuple of ints comes back from
+    the sandbox as a list)."""
+    if not isinstance(want, tuple | list):
+        return _is_integer(got)
+    if isinstance(got, np.ndarray):
+        return got.ndim == 1 and got.dtype.kind in "iu"
+    return isinstance(got, tuple | list) and all(_is_integer(v) for v in got)
 
 
 def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
@@ -334,7 +365,7 @@ def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
         likely = _likely(ex, case, got)
         return Failure(case, head + f"  {problem}\n" + (
             f"  likely mistake: {likely}\n" if likely else ""))
-    want, ref_exc, _, _ = _call(reference, case)
+    want, ref_exc, _, _ = _reference_call(ex, reference, case)
     if ref_exc is not None:  # a broken case is the course's bug, never the student's
         raise RuntimeError(f"{ex.name}: the reference fails on {case.label}: {ref_exc!r}")
     if case.probe is not None:  # compared as data, see autograder.checks.models
@@ -347,10 +378,20 @@ def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
     if isinstance(want, np.ndarray) and isinstance(got, list | tuple):
         return Failure(case, head + f"  expected: {describe(want)}\n  got:      {describe(got)}"
                        f"\n  likely mistake: {MISTAKES['list_returned']}\n")
-    if ex.int_result and not _is_integer(got):
+    if ex.int_result and not _is_integer_result(got, want):
         # counts are exact: a Python int or a numpy integer (np.prod's) both count as an int
-        return Failure(case, head + f"  expected: int {want}\n  got:      {describe(got)} "
+        what = (f"a tuple of {len(want)} ints {tuple(want)}" if isinstance(want, tuple | list)
+                else f"int {want}")
+        return Failure(case, head + f"  expected: {what}\n  got:      {describe(got)} "
                        f"{got!r:.40}\n  likely mistake: {MISTAKES['count_not_int']}\n")
+    if (isinstance(want, np.ndarray) and want.dtype.kind in "iu" and isinstance(got, np.ndarray)
+            and got.dtype != want.dtype and diagnose(got, want, atol=ex.atol) is None):
+        # the right numbers in another dtype: the docstring promises the reference's dtype
+        rounds = "rounds and " if got.dtype.kind == "f" else ""
+        return Failure(case, head + f"  expected: {describe(want)}\n  got:      {describe(got)}\n"
+                       f"  likely mistake: the values are right, the dtype is not: return "
+                       f"{want.dtype} as the docstring says (np.array(rows, dtype=np."
+                       f"{want.dtype})); {got.dtype} {rounds}can overflow on large networks.\n")
     want = np.asarray(want)
     if diagnose(got, want, atol=ex.atol) is None:
         return None

@@ -42,6 +42,9 @@ from autograder.checks.feedback import MISTAKES
 MAX_LEAVES = 4096  # as coursekit.summary.MAX_LEAVES: a fingerprint never has more
 NAME_KEYS = ("stage_names", "leaf_paths", "leaf_types", "leaf_reprs")
 INT_KEYS = ("stage_params", "leaf_params", "leaf_shapes", "out_shape")
+# the outputs compared, under each way of seeding the weights (coursekit.summary.fingerprint)
+OUTPUTS = ("output", "output_by_definition", "output_by_key")
+TRAIN_OUTPUTS = ("output_train", "output_train_by_definition", "output_train_by_key")
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ def _malformed(data: Any) -> str | None:
             or any(len(data[k]) != n for k in ("leaf_types", "leaf_reprs", "leaf_params"))
             or data["leaf_shapes"].ndim != 2 or len(data["leaf_shapes"]) != n):
         return "malformed model data (inconsistent lengths)"
-    for key in ("output", "output_by_definition", "output_train", "output_train_by_definition"):
+    for key in OUTPUTS + TRAIN_OUTPUTS:
         if key in data and not (isinstance(data[key], np.ndarray) and data[key].dtype.kind == "f"):
             return f"malformed model data ({key})"
     stats = data.get("leaf_stats")
@@ -192,6 +195,12 @@ def _failures(got: dict[str, Any], want: dict[str, Any], rtol: float,
     found = []
     if got["error"] and not want.get("error"):  # a catalogue variant may fail the same way
         found.append("forward pass failed")
+    if want.get("error"):   # the input is outside what the model accepts: it must fail too
+        if not got["error"]:
+            found.append("forward pass ran where it must fail")
+        if got["total"] != want["total"]:
+            found.append("parameter count")
+        return found        # where each forward pass stopped is not compared
     if got["total"] != want["total"]:
         found.append("parameter count")
     if stages and sorted(c for _, c in _stages(got)) != sorted(c for _, c in _stages(want)):
@@ -201,14 +210,23 @@ def _failures(got: dict[str, Any], want: dict[str, Any], rtol: float,
     mine = sorted(leaf.key for leaf in leaves(got) if leaf.params)
     if mine != sorted(leaf.key for leaf in leaves(want) if leaf.params):
         found.append("leaf modules")
-    if "output" in want and not (_close(got.get("output"), want["output"], rtol) or _close(
-            got.get("output_by_definition"), want.get("output_by_definition"), rtol)):
+    if "output" in want and not _any_close(got, want, OUTPUTS, rtol):
         found.append("output values")
-    elif training and "output_train" in want and "output" in want and not (_close(
-            got.get("output_train"), want["output_train"], rtol) or _close(
-            got.get("output_train_by_definition"), want.get("output_train_by_definition"), rtol)):
+    elif training and "output_train" in want and "output" in want and not _any_close(
+            got, want, TRAIN_OUTPUTS, rtol):
         found.append("output values in training mode")
     return found
+
+
+def _any_close(got: dict[str, Any], want: dict[str, Any], keys: Sequence[str],
+               rtol: float) -> bool:
+    """The outputs agree under some pair of weight seedings, one for each side (call order,
+    definition order, by key): each seeding gives every layer distinct random weights, so a
+    match means the answer computes the reference's function with its layers' weights
+    permuted among layers of the same kind and shape, that is, the same network. Pairs across
+    seedings let a block that calls its shortcut first match a reference that defines its
+    shortcut first."""
+    return any(_close(got.get(a), want.get(b), rtol) for a in keys for b in keys)
 
 
 def compare_models(got: Any, want: dict[str, Any], *, rtol: float = 1e-8, stages: bool = True,
@@ -271,6 +289,9 @@ def _diagnosis(got: dict[str, Any], want: dict[str, Any], rtol: float, found: li
         after = f" after {ran[-1].path} ({ran[-1].text})" if ran else " before any leaf module"
         lines.append(f"  the forward pass on an input of shape {input_shape} failed{after}: "
                      f"{got['error']}")
+        hint = _error_hint(got["error"])
+        if hint:
+            lines.append(f"  likely mistake: {hint}")
     if "per-stage parameter counts" in found:
         lines.append(_stage_text(got, want))
     mine, ref = leaves(got), leaves(want)
@@ -291,6 +312,34 @@ def _diagnosis(got: dict[str, Any], want: dict[str, Any], rtol: float, found: li
                      "is missing, extra, in another place or with another p, or a batch norm "
                      "sits in another place.")
     return lines
+
+
+# PyTorch's shape errors in a forward pass, and what they say about the model's table
+_ERROR_HINTS = [
+    (re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)"
+                r"|must have same reduction dim, but got \[(\d+), (\d+)\] X \[(\d+), (\d+)\]"),
+     lambda m: (f"a Linear layer gets {m.group(2) or m.group(6)} input features but was built "
+                f"for {m.group(3) or m.group(7)}: its D_in must be what reaches it (the channels "
+                "times the map size after flattening, or the previous Linear's outputs; "
+                "scaled by the width and the block's expansion where those apply).")),
+    (re.compile(r"expected input\[[^\]]*\] to have (\d+) channels, but got (\d+) channels"
+                r"|Invalid channel dimensions"),
+     lambda m: ("a convolution's C_in is not the number of channels that reaches it"
+                + (f" ({m.group(2)} arrive, it was built for {m.group(1)})" if m.group(1) else "")
+                + ": carry C_out of the layer before (or the sum of the concatenated branches, "
+                "times the expansion) into the next layer's C_in.")),
+    (re.compile(r"running_mean should contain (\d+) elements not (\d+)"),
+     lambda m: (f"a BatchNorm2d was built for {m.group(2)} channels but gets {m.group(1)}: its "
+                "size must be the C_out of the convolution just before it.")),
+]
+
+
+def _error_hint(error: str) -> str | None:
+    for pattern, hint in _ERROR_HINTS:
+        m = pattern.search(error)
+        if m:
+            return hint(m)
+    return None
 
 
 def _stage_text(got: dict[str, Any], want: dict[str, Any]) -> str:
@@ -380,8 +429,8 @@ def _first_difference(mine: list[Leaf], ref: list[Leaf], stopped: bool = False,
         return (f"your forward pass stopped before {b[i].path}, the next leaf module with "
                 f"parameters: {b[i].describe()}")
     if sorted(x.key for x in a) == sorted(y.key for y in b):
-        return (f"the same leaf modules run in another order (allowed, if they are defined in "
-                f"the reference's order): at position {i + 1} the reference runs {b[i].path} "
+        return (f"the same leaf modules run in another order (allowed: weights are matched by "
+                f"layer type and shape): at position {i + 1} the reference runs {b[i].path} "
                 f"({b[i].text}), yours runs {a[i].path} ({a[i].text}).")
     exact = i < len(a) and i < len(b) and a[i].key[:2] == b[i].key[:2]
     for k in range(1, 5):
@@ -444,8 +493,9 @@ def _leaf_relation(x: Leaf, y: Leaf, mine: list[Leaf], ref: list[Leaf]) -> str |
             return f"an extra bias ({channels} parameters): this layer has bias=False."
         if len(x.shape) >= 2 and x.shape[1] != channels:
             unit = "output channels (C_out)" if x.kind.startswith("Conv") else "outputs"
-            return (f"{x.shape[1]} {unit} where {channels} belong: check this layer's width "
-                    "(a channel count not scaled, or taken from the wrong row).")
+            return (f"{x.shape[1]} {unit} where {channels} belong in {y.path} ({y.kind}): check "
+                    "this layer's width (a channel count not scaled, or taken from the wrong "
+                    "row).")
         for bias in (0, channels) if x.kind.startswith("Conv") else ():
             wx, wy = x.params - bias, y.params - bias
             if wy > 0 and wx > wy and wx % wy == 0 and 2 <= wx // wy <= 64:
@@ -485,8 +535,8 @@ def _value_diagnosis(got: dict[str, Any], want: dict[str, Any], mine: list[Leaf]
                           for g0, g1, w0 in runs)
         lines.append(f"  the output is the expected one with its channels in another order "
                      f"(your channels {moved})")
-        lines.append("  likely mistake: the branches are concatenated in another order: "
-                     "torch.cat([...], dim=1) in the order of the table (1x1, 3x3, 5x5, pool).")
+        lines.append("  likely mistake: the tensors are concatenated in another order: "
+                     "torch.cat([...], dim=1) stacks their channels in the order of the list.")
         return lines
     a = [k for k, leaf in enumerate(mine) if leaf.params]
     b = [k for k, leaf in enumerate(ref) if leaf.params]
@@ -510,17 +560,43 @@ def _value_diagnosis(got: dict[str, Any], want: dict[str, Any], mine: list[Leaf]
             if [leaf.kind for leaf in theirs] != [leaf.kind for leaf in yours]:
                 lines.append(f"  between them the reference runs {_names(theirs)}; yours runs "
                              f"{_names(yours)}")
+                why = _kind_difference(yours, theirs, mine, f"before {y.path}")
+                if why:
+                    lines.append(f"  likely mistake: {why}")
             else:  # the same layers in between: one is configured differently
                 for u, v in zip(yours, theirs, strict=True):
                     if u.text != v.text:
-                        lines.append(f"  between them, {v.path} is {v.text} in the reference; "
-                                     f"yours is {u.text}: check its arguments.")
+                        lines.append(f"  likely mistake: {v.path} is built with other "
+                                     f"arguments: {v.text} in the reference, yours {u.text}.")
                         break
             return lines
     lines.append("  every leaf module's output agrees, but the model's output does not: check "
                  "what follows the last layer (an activation or softmax after the classifier, "
                  "the residual addition, the final concatenation).")
+    if a and b:
+        why = _kind_difference(mine[a[-1] + 1:], ref[b[-1] + 1:], mine,
+                               f"after the last layer with parameters ({ref[b[-1]].path}), so "
+                               "the scores are not the layer's raw output")
+        if why:
+            lines.append(f"  likely mistake: {why}")
     return lines
+
+
+def _kind_difference(yours: Sequence[Leaf], theirs: Sequence[Leaf], mine: Sequence[Leaf],
+                     where: str) -> str | None:
+    """The parameterless layers (ReLU, Dropout, pooling, ...) that one run has and the other
+    has not, as a sentence. A layer is called missing only if the model uses that kind of
+    module somewhere: a model that calls F.relu has no ReLU leaves at all."""
+    counts: dict[str, int] = {}
+    for leaf in theirs:
+        counts[leaf.kind] = counts.get(leaf.kind, 0) + 1
+    for leaf in yours:
+        counts[leaf.kind] = counts.get(leaf.kind, 0) - 1
+    used = {leaf.kind for leaf in mine}
+    missing = [k for k, n in counts.items() if n > 0 and k in used]
+    extra = [k for k, n in counts.items() if n < 0]
+    parts = ([f"an extra {k}" for k in extra] + [f"a missing {k}" for k in missing])
+    return f"{' and '.join(parts)} {where}" if parts else None
 
 
 def _names(run: Sequence[Leaf]) -> str:

@@ -94,17 +94,25 @@ def _names(node: ast.AST) -> list[str]:
 
 
 def _bound(stmt: ast.stmt) -> set[str]:
-    """Names a statement assigns."""
-    targets: list[ast.AST] = []
-    if isinstance(stmt, ast.Assign):
-        targets = list(stmt.targets)
-    elif isinstance(stmt, ast.AnnAssign | ast.AugAssign):
-        targets = [stmt.target]
-    elif isinstance(stmt, ast.For | ast.AsyncFor):
-        targets = [stmt.target]
-    elif isinstance(stmt, ast.With | ast.AsyncWith):
-        targets = [i.optional_vars for i in stmt.items if i.optional_vars is not None]
-    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    """Names a statement assigns in the cell's scope, also inside the blocks of a compound
+    statement (``with torch.device("meta"): nets = ...``, a loop, an ``if``); not inside the
+    functions, classes, lambdas and comprehensions it contains, whose names are their own."""
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return set()   # its name is defined (see _defined), its body is another scope
+    found: set[str] = set()
+    own_scope = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
+                 ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, own_scope):
+            return
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(stmt)
+    return found
 
 
 def _cell_entry(tb, user_ns: dict):

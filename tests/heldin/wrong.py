@@ -17,6 +17,7 @@ class Bug:
     code: str  # the WHOLE answer cell source, with the bug
     mistake: str  # one sentence: what the student got wrong
     named_if: str  # regex (case-insensitive) a feedback naming THIS mistake would match
+    cell: str = ""  # the answer cell's grade_id, where it is not the exercise's name
 
 
 A1, A2, A3, A4 = "01_convolution", "02_padding_stride", "03_pooling", "04_classification_head"
@@ -1952,3 +1953,9 @@ bug(A5, "alexnet", "no_relu_in_classifier", _edit(
           "        classifier += [nn.Dropout(0.5), nn.Linear(d_in, d_out)]")),
     "Leaves out the ReLU after FC6 and FC7, so the classifier is linear.",
     r"ReLU|activation|non-?linear")
+
+
+# the bugs of notebooks 06 to 08 (imported last: wrong_late imports Bug from here)
+from tests.heldin import wrong_late  # noqa: E402
+
+BUGS += wrong_late.BUGS

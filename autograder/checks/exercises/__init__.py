@@ -3,7 +3,9 @@
 from autograder.checks.exercises import (  # noqa: F401
     alexnet,
     classification_head,
+    comparison,
     convolution,
+    densenet,
     googlenet,
     padding,
     pooling,

@@ -367,7 +367,7 @@ register(Exercise(
 def _wrong_alexnet(variant: str = "paper", num_classes: int = 1000, width: float = 1.0, *,
                    groups: bool = True, bias: bool = True, skip: str = "", stride1: int = 0,
                    lrn: bool = True, lrn_alpha: float | None = None, avgpool: bool = True,
-                   pool: int = 3, classes: bool = True, dropout: bool = True,
+                   avgpool_paper: bool = False, pool: int = 3, classes: bool = True, dropout: bool = True,
                    truncate: bool = False):
     """An AlexNet built with one mistake switched on (the checks' catalogue)."""
     from torch import nn
@@ -409,7 +409,7 @@ def _wrong_alexnet(variant: str = "paper", num_classes: int = 1000, width: float
             head += [nn.Linear(d, scaled(d_out), bias=bias), nn.ReLU(inplace=True)]
             d = scaled(d_out)
     parts = [nn.Sequential(*features)]
-    if variant == "one_gpu" and avgpool:
+    if (variant == "one_gpu" and avgpool) or (variant == "paper" and avgpool_paper):
         parts.append(nn.AdaptiveAvgPool2d((6, 6)))
     parts += [nn.Flatten(), nn.Sequential(*head)]
     return nn.Sequential(*parts)
@@ -429,6 +429,9 @@ ALEXNET_MISTAKES = {
     "window size, so pass LRN_ARGS (alpha = 5 * 1e-4)": {"lrn_alpha": 1e-4},
     "the one-GPU network has no nn.AdaptiveAvgPool2d((6, 6)) before its classifier (torchvision "
     "has one, so any input of at least 63x63 pixels gives 6x6 maps)": {"avgpool": False},
+    "the paper's network has an nn.AdaptiveAvgPool2d((6, 6)) too; the notebook reserves it for "
+    "\"one_gpu\" (the paper's 6x6 maps come from its 227x227 input, without pooling to "
+    "size)": {"avgpool_paper": True},
     "the pooling is 2x2 with stride 2; AlexNet's pooling overlaps: 3x3 windows, stride 2": {
         "pool": 2},
     "num_classes is ignored: FC8 has num_classes outputs": {"classes": False},
@@ -471,6 +474,10 @@ def _alexnet_function(rng):
     yield model_case("alexnet('one_gpu', 10, width=1/8) on 1x3x128x128 (3x3 maps pooled "
                      "adaptively to 6x6), seeded weights", ("one_gpu", 10), {"width": 1 / 8},
                      input_shape=(1, 3, 128, 128), stages=False, seed=3)
+    yield model_case("alexnet('paper', 10, width=1/16) on 1x3x259x259: the paper's network "
+                     "pools nothing to size, so FC6 gets 7x7 maps and the forward pass fails",
+                     ("paper", 10), {"width": 1 / 16}, input_shape=(1, 3, 259, 259),
+                     stages=False, seed=5)
 
 
 def _alexnet_training(rng):

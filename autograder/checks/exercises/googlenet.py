@@ -108,6 +108,8 @@ def _conv1x1_bad(rng):
     yield Case("PyTorch's 4-D weight (5, 3, 1, 1) instead of (C_out, C_in)",
                (x, np.ones((5, 3, 1, 1)), b), raises=ValueError)
     yield Case("b of shape (4,) for 5 filters", (x, w, np.ones(4)), raises=ValueError)
+    yield Case("b of shape (1,) for 5 filters (numpy would broadcast it silently)",
+               (x, w, np.ones(1)), raises=ValueError)
 
 
 register(Exercise(

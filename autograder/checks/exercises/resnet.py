@@ -13,8 +13,7 @@ mode, batch norm on the batch's statistics. A class cannot enter the sandbox, so
 through the notebook's ``resnet_by_name(block_name, layers, num_classes, width)``, which calls
 the learner's ``resnet`` with the learner's block classes. The per-stage counts are not compared
 (``stages=False``): a correct block or network may group its modules in any way. Training mode
-is compared on blocks without a projection only (see ``_basic_training``); every reduced ResNet
-has projections, so ``resnet`` is compared in eval mode.
+is compared on blocks, with and without a projection; ``resnet`` is compared in eval mode.
 
 The reference module ``solutions.resnet`` shares its name with the function ``resnet``:
 importing the module binds the package attribute ``solutions.resnet`` to the module, so the
@@ -187,6 +186,12 @@ def _bb_bad(rng):
     yield Case("w_proj (3, 2, 3, 3): a projection is 1x1", (x, w1, b1, w2, b2),
                {"stride": 2, "w_proj": np.ones((3, 2, 3, 3)), "b_proj": bp}, raises=ValueError)
     yield Case("stride 0", (xs, w1s, b1s, w2s, b2s), {"stride": 0}, raises=ValueError)
+    x1, w11, b11, w21, b21 = _block_inputs(rng, 1, 1, 3, 5, 5, False)
+    yield Case("C_in = 1, C_out = 3 without a projection (numpy would broadcast x over the "
+               "3 channels silently)", (x1, w11, b11, w21, b21), raises=ValueError)
+    yield Case("b1 of shape (1,) for C_out = 3 (numpy would broadcast it silently)",
+               (x, w1, b1[:1], w2, b2), {"stride": 2, "w_proj": wp, "b_proj": bp},
+               raises=ValueError)
 
 
 def _wrong_block_forward(x, w1, b1, w2, b2, stride=1, w_proj=None, b_proj=None, *,
@@ -388,26 +393,27 @@ def _basic_full(rng):
                          stages=False)
 
 
-def _basic_function(rng):
-    settings = [((4, 4), (2, 4, 6, 6)), ((4, 8, 2), (2, 4, 7, 7)), ((6, 6, 2), (1, 6, 8, 5)),
-                ((8, 4), (2, 8, 5, 6)), ((3, 5), (1, 3, 4, 4))]
+def _block_cases(block: str, settings, training: bool = False):
+    """Model cases of a block class: (constructor args, input shape) pairs with seeded weights,
+    in eval mode, or in training mode (batch norm on the batch's statistics)."""
+    mode = "training mode (batch norm on the batch's statistics)" if training else "eval mode"
     for seed, (args, shape) in enumerate(settings):
-        yield model_case(f"BasicBlock{args} on {_dims(shape)}, "
-                         "seeded weights, eval mode", args, input_shape=shape, stages=False,
-                         seed=seed)
+        yield model_case(f"{block}{args} on {_dims(shape)}, seeded weights, {mode}", args,
+                         input_shape=shape, stages=False, seed=seed + (10 if training else 0),
+                         training=training)
 
 
-# Training mode is checked on identity blocks only: fingerprint runs the training-mode pass
-# before it refills the weights in definition order, and that pass updates the batch norms'
-# running averages, so a correct block that calls its projection in another order than the
-# reference (and matches it only in definition order) would differ there.
+def _basic_function(rng):
+    yield from _block_cases("BasicBlock", [
+        ((4, 4), (2, 4, 6, 6)), ((4, 8, 2), (2, 4, 7, 7)), ((6, 6, 2), (1, 6, 8, 5)),
+        ((8, 4), (2, 8, 5, 6)), ((3, 5), (1, 3, 4, 4))])
 
 
 def _basic_training(rng):
-    for seed, (args, shape) in enumerate((((5, 5), (2, 5, 4, 4)), ((3, 3), (2, 3, 5, 6)))):
-        yield model_case(f"BasicBlock{args} on {_dims(shape)} in "
-                         "training mode (batch norm on the batch's statistics)", args,
-                         input_shape=shape, stages=False, seed=10 + seed, training=True)
+    # a projection block too: the probe restores batch norm's running statistics after its
+    # training-mode pass, so the definition-order pass sees the block as built
+    yield from _block_cases("BasicBlock", [((5, 5), (2, 5, 4, 4)), ((3, 3), (2, 3, 5, 6)),
+                                           ((4, 6, 2), (2, 4, 6, 5))], training=True)
 
 
 def _block_bad(name: str):
@@ -428,7 +434,7 @@ register(ResNetExercise(
               _basic_full),
         Group("reduced blocks with seeded weights (identity, stride 2, other channels)", 2.5,
               _basic_function),
-        Group("batch norm in training mode (identity blocks)", 0.5, _basic_training),
+        Group("batch norm in training mode", 0.5, _basic_training),
         Group("bad input raises ValueError", 0.5, _block_bad("BasicBlock")),
     ],
     mistakes=[Mistake(text, partial(_wrong_basic, **options))
@@ -449,19 +455,14 @@ def _bottleneck_full(rng):
 
 
 def _bottleneck_function(rng):
-    settings = [((8, 2), (2, 8, 5, 5)), ((4, 2), (2, 4, 6, 6)), ((8, 3, 2), (2, 8, 7, 7)),
-                ((12, 3, 2), (1, 12, 6, 9)), ((5, 1), (1, 5, 4, 3))]
-    for seed, (args, shape) in enumerate(settings):
-        yield model_case(f"Bottleneck{args} on {_dims(shape)}, "
-                         "seeded weights, eval mode", args, input_shape=shape, stages=False,
-                         seed=seed)
+    yield from _block_cases("Bottleneck", [
+        ((8, 2), (2, 8, 5, 5)), ((4, 2), (2, 4, 6, 6)), ((8, 3, 2), (2, 8, 7, 7)),
+        ((12, 3, 2), (1, 12, 6, 9)), ((5, 1), (1, 5, 4, 3))])
 
 
 def _bottleneck_training(rng):
-    for seed, (args, shape) in enumerate((((8, 2), (2, 8, 3, 3)), ((12, 3), (2, 12, 4, 5)))):
-        yield model_case(f"Bottleneck{args} on {_dims(shape)} in "
-                         "training mode (batch norm on the batch's statistics)", args,
-                         input_shape=shape, stages=False, seed=10 + seed, training=True)
+    yield from _block_cases("Bottleneck", [((8, 2), (2, 8, 3, 3)), ((12, 3), (2, 12, 4, 5)),
+                                           ((6, 2, 2), (2, 6, 5, 5))], training=True)
 
 
 register(ResNetExercise(
@@ -471,7 +472,7 @@ register(ResNetExercise(
               _bottleneck_full),
         Group("reduced blocks with seeded weights (identity, projection, stride 2)", 2.5,
               _bottleneck_function),
-        Group("batch norm in training mode (identity blocks)", 0.5, _bottleneck_training),
+        Group("batch norm in training mode", 0.5, _bottleneck_training),
         Group("bad input raises ValueError", 0.5, _block_bad("Bottleneck")),
     ],
     mistakes=[Mistake(text, partial(_wrong_bottleneck, **options))

@@ -142,7 +142,7 @@ register(VggExercise(
 def _wrong_features(cfg, batch_norm: bool = False, *, width: float = 1.0, pool: tuple = (2, 2),
                     padding: int = 1, bn_after_relu: bool = False, relu: bool = True,
                     drop_m: int | None = None, skip_m: bool = False, bias: bool = True,
-                    fixed_c_in: bool = False):
+                    fixed_c_in: bool = False, truncate: bool = False):
     from torch import nn
 
     cfg = list(cfg)
@@ -156,7 +156,7 @@ def _wrong_features(cfg, batch_norm: bool = False, *, width: float = 1.0, pool: 
             if not skip_m:
                 layers.append(nn.MaxPool2d(*pool))
             continue
-        out = max(1, round(v * width))
+        out = max(1, int(v * width) if truncate else round(v * width))
         conv = nn.Conv2d(3 if fixed_c_in else c, out, 3, padding=padding,
                          bias=bias or not batch_norm)
         norm = [nn.BatchNorm2d(out)] if batch_norm else []
@@ -277,14 +277,15 @@ register(VggExercise(
 def _wrong_vgg(cfg_name: str, num_classes: int = 1000, batch_norm: bool = False,
                width: float = 1.0, *, features: dict | None = None, pool: tuple | None = (7, 7),
                fc_side: int = 7, dropout: bool = True, dropout_first: bool = False,
-               last_relu: bool = False, classes: bool = True):
+               last_relu: bool = False, classes: bool = True, truncate: bool = False):
     """A VGG built with one mistake switched on."""
     from collections import OrderedDict
 
     from torch import nn
 
-    feats, c = _wrong_features(_cfg(cfg_name), batch_norm, width=width, **(features or {}))
-    hidden = max(1, round(4096 * width))
+    feats, c = _wrong_features(_cfg(cfg_name), batch_norm, width=width, truncate=truncate,
+                               **(features or {}))
+    hidden = max(1, int(4096 * width) if truncate else round(4096 * width))
     d_in = c * fc_side * fc_side
     head: list[Any] = []
     for _ in range(2):
@@ -330,6 +331,8 @@ VGG_MISTAKES = {
     "a ReLU follows FC8: the last layer's outputs are the scores (logits), which may be "
     "negative; only FC6 and FC7 are followed by a ReLU": ({"last_relu": True}, False),
     "num_classes is ignored: FC8 has num_classes outputs": ({"classes": False}, False),
+    "the widths are truncated (int(c * width)); the docstring rounds them: max(1, round(c * "
+    "width))": ({"truncate": True}, False),
 }
 
 
@@ -347,6 +350,9 @@ def _vgg_options(rng):
                      input_shape=(1, 3, 224, 224), function=False, stages=False)
     yield model_case("vgg('A', 200, batch_norm=True) on 1x3x64x64 (adaptive pooling to 7x7), "
                      "full size", ("A", 200, True), input_shape=(1, 3, 64, 64), function=False,
+                     stages=False)
+    yield model_case("vgg('D', 10, width=0.3): every width max(1, round(c * 0.3)), 256 -> 77",
+                     ("D", 10), {"width": 0.3}, input_shape=(1, 3, 224, 224), function=False,
                      stages=False)
 
 
@@ -461,14 +467,25 @@ def _memory_check(cfg, input_shape, bytes_per_value):
             return (f"expected: an int64 array of shape {want.shape}, one row (activations, "
                     f"bytes) per cfg entry\n  got:      {what}")
         if arr.shape != want.shape:
+            convs = sum(1 for v in cfg if v != "M")
+            why = {len(cfg) + 1: "a row for the input too: the rows are the cfg's layers only",
+                   len(cfg) + convs: "a row for every ReLU: the in-place ReLU keeps its "
+                   "activations in its convolution's output, so it adds no row",
+                   convs: "no rows for the \"M\" entries: every pooling layer stores its "
+                   "output too"}.get(arr.shape[0])
             return (f"expected: {want.shape[0]} rows, one per cfg entry (the input is not a "
-                    f"layer)\n  got:      {arr.shape[0]} rows")
+                    f"layer)\n  got:      {arr.shape[0]} rows"
+                    + (f"\n  likely mistake: {why}" if why else ""))
         for k in range(len(want)):
             if not np.array_equal(arr[k], want[k]):
                 return (f"the first row that differs is row {k}, {_layer_text(cfg, k)}\n"
                         f"  expected: {int(want[k, 0]):,} activations, {int(want[k, 1]):,} "
                         f"bytes\n  got:      {int(arr[k, 0]):,} activations, "
                         f"{int(arr[k, 1]):,} bytes")
+        if arr.dtype != np.int64:
+            return (f"expected: an int64 array, as the docstring says\n  got:      a "
+                    f"{arr.dtype} array with the right values\n  likely mistake: build it with "
+                    f"dtype=np.int64: {arr.dtype} overflows on larger networks and inputs")
         return None
     return check
 
