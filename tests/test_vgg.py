@@ -6,6 +6,7 @@ the source full marks."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import re
@@ -18,13 +19,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# solutions.vgg is a module and a function: the module is read here as a module (a plain
-# `from solutions import CFGS, ..., vgg` would give the module for `vgg`, whose name it shares)
-import solutions.vgg as reference
 from autograder.checks.core import get_exercise, run
 from autograder.checks.models import ModelProbe
 from coursekit.summary import summary
 
+# solutions.vgg is a module and a function. `import solutions.vgg as reference` reads the
+# package's attribute `vgg`, which is the function once any test has imported solutions (it
+# binds a module's names after importing it), so the module is taken from sys.modules instead.
+reference = importlib.import_module("solutions.vgg")
 CFGS, SMALL_CFG = reference.CFGS, reference.SMALL_CFG
 activation_memory, check_cfg = reference.activation_memory, reference.check_cfg
 digits_vgg, make_features = reference.digits_vgg, reference.make_features
