@@ -32,6 +32,7 @@ from solutions import (
     digits_densenet,
     saved_activations,
 )
+from tests.model_util import count, on_meta
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source/09_densenet/09_densenet.ipynb"
@@ -43,15 +44,6 @@ DENSENETS = {"DenseNet-121": (32, (6, 12, 24, 16), 64), "DenseNet-169": (32, (6,
 EXERCISES = ["densenet_channels", "DenseLayer", "DenseBlock", "Transition", "densenet",
              "concat_memory"]
 densenet = ref("densenet")   # the function (solutions.densenet is also the module's name)
-
-
-def count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
-def on_meta(build, *args, **kwargs) -> nn.Module:
-    with torch.device("meta"):
-        return build(*args, **kwargs)
 
 
 # ----------------------------------------------------------------------------- the references

@@ -29,6 +29,7 @@ from solutions import (
     resnet_by_name,
     thin_net,
 )
+from tests.model_util import count, on_meta
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source/08_resnet/08_resnet.ipynb"
@@ -40,15 +41,6 @@ RESNETS = {"ResNet-18": ("BasicBlock", (2, 2, 2, 2)), "ResNet-34": ("BasicBlock"
            "ResNet-152": ("Bottleneck", (3, 8, 36, 3))}   # He et al. 2016, Table 1
 EXERCISES = ["residual_backward", "basic_block_forward", "BasicBlock", "Bottleneck", "resnet"]
 resnet = ref("resnet")   # the function (solutions.resnet is also the module's name)
-
-
-def count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
-def on_meta(build, *args, **kwargs) -> nn.Module:
-    with torch.device("meta"):
-        return build(*args, **kwargs)
 
 
 # ----------------------------------------------------------------------------- the references

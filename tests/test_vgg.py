@@ -22,6 +22,7 @@ from torch import nn
 from autograder.checks.core import get_exercise, run
 from autograder.checks.models import ModelProbe
 from coursekit.summary import summary
+from tests.model_util import count, on_meta
 
 # solutions.vgg is a module and a function. `import solutions.vgg as reference` reads the
 # package's attribute `vgg`, which is the function once any test has imported solutions (it
@@ -38,15 +39,6 @@ STUDENT = ROOT / "notebooks/06_vgg/06_vgg.ipynb"
 COUNTS = {"A": 132_863_336, "B": 133_047_848, "D": 138_357_544, "E": 143_667_240}  # COURSE.md
 VGG16_BN = 138_365_992
 EXERCISES = ("stack_vs_single", "make_features", "vgg", "activation_memory")
-
-
-def count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
-def on_meta(build, *args, **kwargs) -> nn.Module:
-    with torch.device("meta"):
-        return build(*args, **kwargs)
 
 
 # ----------------------------------------------------------------------------- the references
