@@ -21,6 +21,10 @@ JSON report (``--json``), schema ``cnn-course/check-report/1``::
          "score": 2.5, "max_score": 3.0,
          "passed": false,             # score == max_score
          "feedback": "corr2d: 2.5 / 3 points\\n  [FAIL] ..."}   # what the checks printed
+      ],
+      "by_hand": [               # answers your instructor grades by hand (not in score)
+        {"id": "free-response", "max_score": 4.0,
+         "answered": true}       # the cell holds more than the template's YOUR ANSWER HERE
       ]
     }
 """
@@ -113,7 +117,34 @@ def check_notebook(path: Path, course: Path = ROOT, only: set[str] | None = None
         "score": sum(e["score"] for e in exercises),
         "max_score": sum(e["max_score"] for e in exercises),
         "exercises": exercises,
+        "by_hand": graded_by_hand(path, source),
     }
+
+
+def graded_by_hand(path: Path, source: Path) -> list[dict]:
+    """The source's markdown answer cells (free response, graded by hand in formgrader), each
+    with whether the learner's notebook ``path`` answers it: its cell of that grade_id holds
+    more than the student template's ``YOUR ANSWER HERE``."""
+    def cells(nb_path: Path) -> list[dict]:
+        found = json.loads(Path(nb_path).read_text(encoding="utf-8")).get("cells", [])
+        return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
+
+    def meta(cell: dict) -> dict:   # the learner's file may hold anything: no shape is assumed
+        nbg = cell.get("metadata", {})
+        nbg = nbg.get("nbgrader", {}) if isinstance(nbg, dict) else {}
+        return nbg if isinstance(nbg, dict) else {}
+
+    mine = {meta(c).get("grade_id"): c for c in cells(path)
+            if isinstance(meta(c).get("grade_id"), str)}
+    found = []
+    for cell in cells(source):
+        m = meta(cell)
+        if cell.get("cell_type") == "markdown" and m.get("grade") and m.get("solution"):
+            text = mine.get(m["grade_id"], {}).get("source", "")
+            text = "".join(text) if isinstance(text, list) else str(text)
+            found.append({"id": m["grade_id"], "max_score": float(m.get("points", 0)),
+                          "answered": text.strip() not in ("", "YOUR ANSWER HERE")})
+    return found
 
 
 def format_report(report: dict) -> str:
@@ -123,4 +154,8 @@ def format_report(report: dict) -> str:
         mark = "ok  " if ex["passed"] else "FAIL"
         lines.append(f"[{mark}] {ex['name']}: {ex['score']:g} / {ex['max_score']:g}")
         lines += ["    " + line for line in ex["feedback"].splitlines()]
+    for ex in report.get("by_hand", []):
+        state = "answered" if ex["answered"] else "not answered yet"
+        lines.append(f"[hand] {ex['id']}: {ex['max_score']:g} points, graded by hand by your "
+                     f"instructor, not counted above ({state})")
     return "\n".join(lines)

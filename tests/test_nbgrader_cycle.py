@@ -22,6 +22,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder.batch import reports
 from autograder.course import build
 
 pytestmark = pytest.mark.slow
@@ -64,11 +65,35 @@ def test_source_gets_full_marks_runs_without_error_and_student_version_gets_zero
         full = gb.find_submission(assignment, "instructor")
         blank = gb.find_submission(assignment, "blank")
         assert max_score > 0, assignment
+        # Answers graded by hand (markdown answer cells): the model answer waits for a grader
+        # and the untouched template scores 0 without one, as nbgrader's own rule has it.
+        by_hand = [g for nb in full.notebooks for g in nb.grades if g.cell.cell_type == "markdown"]
+        assert sorted(g.name for g in by_hand) == sorted(
+            c.metadata.nbgrader["grade_id"]
+            for path in (ROOT / "source" / assignment).glob("*.ipynb")
+            for c in nbformat.read(path, as_version=4).cells
+            if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade"))
+        for grade in by_hand:
+            assert grade.auto_score is None and grade.needs_manual_grade, grade.name
+        for grade in (g for nb in blank.notebooks for g in nb.grades
+                      if g.cell.cell_type == "markdown"):
+            assert grade.auto_score == 0 and not grade.needs_manual_grade, grade.name
+        if by_hand:
+            status = {r.student: r.status for r in reports.gradebook_scores(course)}
+            assert "awaiting manual grading: free-response (4 points)" in status["instructor"]
+            assert "awaiting" not in status["blank"]
+            for grade in by_hand:   # what formgrader does when a grader gives full marks
+                grade.manual_score = grade.max_score
+                grade.needs_manual_grade = False
+            gb.db.commit()
         lost = [f"{g.name}: {g.score}/{g.max_score}" for nb in full.notebooks
                 for g in nb.grades if g.score != g.max_score]
         assert full.score == max_score, f"{assignment}: source notebook lost points: {lost}"
         scored = [f"{g.name}: {g.score}" for nb in blank.notebooks for g in nb.grades if g.score]
         assert blank.score == 0, f"{assignment}: unmodified student notebook scored {scored}"
+    if by_hand:
+        status = {r.student: r.status for r in reports.gradebook_scores(course)}
+        assert status["instructor"] == "graded", status
 
 
 def test_cell_errors_names_the_cell_that_raised(tmp_path):

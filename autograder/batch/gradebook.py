@@ -158,8 +158,9 @@ def _install_execute_unlock() -> None:
 def record_verdict(course: Path, db_url: str | None, assignment: str, student: str,
                    verdicts: dict[tuple[str, str], dict]) -> list[str]:
     """Write the trusted points straight into the gradebook (when nbgrader's autograde could not
-    run the notebook): ``verdicts`` maps (notebook, grade_id) to {"points", "flag"}. Every grade
-    cell without a verdict gets 0 and needs manual grading. Returns what could not be written."""
+    run the notebook): ``verdicts`` maps (notebook, grade_id) to {"points", "flag"}. Every code
+    grade cell without a verdict gets 0 and needs manual grading; a markdown answer cell (graded
+    by hand, never by the sandbox) is left for a grader. Returns what could not be written."""
     from nbgrader.api import Gradebook, MissingEntry
 
     url = db_url or f"sqlite:///{course / 'gradebook.db'}"
@@ -172,6 +173,11 @@ def record_verdict(course: Path, db_url: str | None, assignment: str, student: s
         for nb in sub.notebooks:
             for grade in nb.grades:
                 v = verdicts.get((nb.name, grade.name))
+                if v is None and grade.cell.cell_type == "markdown":
+                    # an answer graded by hand (free response): a grader scores it in formgrader
+                    grade.auto_score = None
+                    grade.needs_manual_grade = True
+                    continue
                 if v is None:
                     grade.auto_score = 0.0 if grade.max_score else grade.auto_score
                     grade.needs_manual_grade = bool(grade.max_score)

@@ -94,8 +94,8 @@ def _message_bytes(content) -> int:
 class TrustedGrades(SaveAutoGrades):
     """nbgrader's SaveAutoGrades, with the points of the trusted verdict instead of the in-kernel
     outputs. Each grade cell's output becomes the trusted report, so formgrader and the feedback
-    show exactly what decided the points. A grade cell the verdict does not cover gets 0 and is
-    marked for manual grading."""
+    show exactly what decided the points. A code grade cell the verdict does not cover gets 0 and
+    is marked for manual grading; a markdown answer cell (graded by hand) is left to nbgrader."""
 
     verdict_file = Unicode("", help="JSON written by the grader: "
                            "{notebook: {grade_id: {points, report, flag}}}"
@@ -110,6 +110,13 @@ class TrustedGrades(SaveAutoGrades):
         return super().preprocess(nb, resources)
 
     def _add_score(self, cell, resources) -> None:
+        if cell.cell_type == "markdown":
+            # A manually graded answer (a free-response question): no check can score it, so
+            # nbgrader's own rule applies. An unchanged answer scores 0; any other waits for a
+            # grader (auto_score None, needs_manual_grade). OverwriteCells has already restored
+            # the cell's type and checksum from the source, so a submission cannot fake either.
+            super()._add_score(cell, resources)
+            return
         grade_id = cell.metadata["nbgrader"]["grade_id"]
         grade = self.gradebook.find_grade(grade_id, self.notebook_id, self.assignment_id,
                                           self.student_id)

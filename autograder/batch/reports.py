@@ -83,6 +83,12 @@ def gradebook_scores(course: Path = ROOT, db_url: str | None = None) -> list[Ass
                 ]
                 verdict = read_verdict(course, student.id, assignment.name) or {}
                 status = "graded" if verdict.get("sandbox", True) else "graded (no sandbox)"
+                pending = [f"{exercise_name(g.name)} ({g.max_score:g} points)"
+                           for nb in sub.notebooks for g in nb.grades
+                           if g.cell.cell_type == "markdown" and g.manual_score is None
+                           and g.needs_manual_grade]
+                if pending:  # a free-response answer that no grader has scored yet
+                    status += "; awaiting manual grading: " + ", ".join(pending)
                 rows.append(AssignmentScore(student.id, assignment.name, sub.score,
                                             sub.max_score, exercises, status,
                                             "; ".join(verdict.get("flags", []))))
