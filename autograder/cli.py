@@ -12,6 +12,10 @@ Instructors:
                             --regrade: grade again what was already graded and is unchanged
     feedback                write HTML feedback for every graded submission (hidden tests removed)
     export                  write the grades CSV again from the gradebook
+    report [--assignment A] [--html PATH] [--csv PATH]
+                            the class report: score distribution, mean per exercise, the most
+                            common likely mistakes and failing cases, flagged submissions and
+                            grading times (class_report.html and class_report.csv)
     bundle [--out DIR]      build the student copy a graded class hands out (make student):
                             notebooks/, the helpers they import, its own README, Makefile and
                             requirements; no reference, no hidden checks, no source/
@@ -121,6 +125,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from autograder.batch import classreport
+
+    try:
+        made = classreport.write_class_report(args.root, args.db, args.assignment,
+                                              Path(args.html), Path(args.csv))
+    except classreport.ClassReportError as exc:
+        return _err(str(exc))
+    for line in classreport.summary_lines(made.reports):
+        print(line)
+    print(f"wrote {made.html} and {made.csv}")
+    return 0
+
+
 def _cmd_bundle(args: argparse.Namespace) -> int:
     from autograder.course import bundle
 
@@ -191,6 +209,17 @@ def main(argv: list[str] | None = None) -> int:
     export = sub.add_parser("export", help="write the grades CSV from the gradebook")
     export.add_argument("--csv", default="grades.csv", help="CSV to write (default grades.csv)")
     export.set_defaults(func=_cmd_export)
+
+    report = sub.add_parser("report", help="the class report: scores, means per exercise, the "
+                            "most common mistakes and failing cases, flagged submissions and "
+                            "grading times (one HTML page and a CSV)")
+    report.add_argument("--assignment", "-a", default=None,
+                        help="only this assignment (default: every assignment with submissions)")
+    report.add_argument("--html", default="class_report.html",
+                        help="HTML page to write (default class_report.html)")
+    report.add_argument("--csv", default="class_report.csv",
+                        help="CSV to write (default class_report.csv)")
+    report.set_defaults(func=_cmd_report)
 
     student = sub.add_parser("bundle", help="build the student copy (no answers, no hidden "
                              "checks) that a graded class hands out")

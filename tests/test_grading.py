@@ -185,8 +185,10 @@ def test_check_json_schema_is_pinned(tmp_path):
     proc = autograder(ROOT, "check", str(nb_path), "--json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert set(report) == {"schema", "notebook", "assignment", "score", "max_score", "exercises"}
+    assert set(report) == {"schema", "notebook", "assignment", "score", "max_score", "exercises",
+                           "by_hand"}
     assert report["schema"] == SCHEMA == "cnn-course/check-report/1"
+    assert report["by_hand"] == []   # notebook 01 has no answer graded by hand
     assert report["assignment"] == A and report["max_score"] == FULL
     assert 0 < report["score"] < FULL
     names = [e["name"] for e in report["exercises"]]
@@ -197,6 +199,23 @@ def test_check_json_schema_is_pinned(tmp_path):
     ex = report["exercises"][0]
     assert ex["id"] == "test-corr2d-hidden" and ex["name"] == "corr2d" and ex["passed"] is False
     assert "likely mistake: " + MISTAKES["flipped_kernel"] in ex["feedback"]
+
+
+def test_check_lists_the_free_response_answer_as_graded_by_hand(tmp_path):
+    """Notebook 10's markdown answer cell: not in the score, answered or not, named."""
+    a10 = "10_comparison"
+    for folder, answered in (("source", True), ("notebooks", False)):
+        nb_path = ROOT / folder / a10 / f"{a10}.ipynb"
+        proc = autograder(ROOT, "check", str(nb_path), "--json", "--exercise", "count_macs")
+        assert proc.returncode == 0, proc.stderr
+        report = json.loads(proc.stdout)
+        assert report["by_hand"] == [{"id": "free-response", "max_score": 4.0,
+                                      "answered": answered}]
+        assert report["max_score"] == 6.0   # count_macs only: the hand-graded 4 are not in it
+        text = autograder(ROOT, "check", str(nb_path), "--exercise", "count_macs").stdout
+        state = "answered" if answered else "not answered yet"
+        assert (f"[hand] free-response: 4 points, graded by hand by your instructor, not "
+                f"counted above ({state})") in text
 
 
 @pytest.mark.parametrize("content, message", [

@@ -241,9 +241,13 @@ def _call(fn: Callable[..., Any], case: Case
 
 
 def _describe_exception(name: str, exc: BaseException) -> str:
+    """One report line for an exception the answer raised. A message of several lines keeps its
+    lines, each continued behind "| ": the answer chose that text, so no line of it may read
+    as the report's own (a forged "likely mistake:" or "case" line)."""
     if isinstance(exc, NotImplementedError):
         return f"{name} raised NotImplementedError: it is not implemented yet."
-    return f"{name} raised {type(exc).__name__}: {exc}"
+    message = "\n    | ".join(str(exc).splitlines())
+    return f"{name} raised {type(exc).__name__}: {message}"
 
 
 @dataclass
