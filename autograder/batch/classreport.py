@@ -25,8 +25,9 @@ files first and then moved into place, so a report is never half-written.
 
 Reports hold text a student chose (exception messages, student ids): every text reaches the
 page through :func:`html.escape`, never as markup, and figures hold only numbers and exercise
-names (drawn with mathtext off). A student can print lines that look like a report's into an
-exception message; such lines count for that student only (one count per mistake and exercise).
+names (drawn with mathtext off). The lines of an exception message that an answer raised are
+continued behind "| " in the report (:func:`autograder.checks.core._describe_exception`), so a
+submission cannot forge a ``likely mistake:`` or ``case`` line that this report would count.
 """
 
 from __future__ import annotations
