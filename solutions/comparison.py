@@ -27,6 +27,8 @@ def count_macs(model: nn.Module, input_shape) -> int:
             number of positions it is applied at (1 after a flatten);
         every other layer (pooling, activations, batch norm, dropout, flatten): 0. Bias
         additions are not MACs, and a MAC is not 2 FLOPs: it is one multiply-add.
+    Leaves the model as it found it: every hook removed (also when the forward pass fails) and
+    its training mode restored (model.train(was_training)).
     Raises ValueError if model is not an nn.Module, input_shape is not a non-empty tuple or list
     of positive ints, or the forward pass fails (the message names the shape).
 
@@ -82,7 +84,7 @@ MAC_KINDS = {
 }
 
 
-def count_macs_of(layers, input_shape) -> int:
+def count_macs_of(layers, input_shape, twice: bool = False):
     """count_macs of an nn.Sequential built from `layers` on the meta device: the hidden tests
     call your count_macs through it (a model cannot be sent into the grading sandbox, a list can).
 
@@ -92,6 +94,9 @@ def count_macs_of(layers, input_shape) -> int:
         is a Linear over the last axis: after "flatten" it sees everything, before it it acts
         at every position. A string instead of a list is passed to count_macs as the model.
     input_shape: one example's shape, passed to count_macs as it is.
+    twice: count the same model, in training mode, twice, and return the array [first count,
+        second count, 1 if the model is still in training mode else 0, forward hooks left on
+        it]: what count_macs leaves behind.
     """
     if "count_macs" not in globals():
         raise NameError("count_macs is not defined: its answer cell did not run (look for a "
@@ -124,7 +129,14 @@ def count_macs_of(layers, input_shape) -> int:
                           "bn": lambda c=x.shape[1]: nn.BatchNorm2d(c), "flatten": nn.Flatten}[kind]()
             modules.append(module)
             x = module(x)
-    return globals()["count_macs"](nn.Sequential(*modules), input_shape)
+    model = nn.Sequential(*modules)
+    if not twice:
+        return globals()["count_macs"](model, input_shape)
+    model.train()
+    first = globals()["count_macs"](model, input_shape)
+    second = globals()["count_macs"](model, input_shape)
+    hooks = sum(len(m._forward_hooks) for m in model.modules())
+    return np.array([first, second, int(model.training), hooks])
 
 
 def _scaled(c: int, width: float) -> int:

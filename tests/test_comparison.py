@@ -317,7 +317,15 @@ def test_notation_box_budget_and_student_stub():
     cells = json.loads(STUDENT.read_text())["cells"]
     stubs = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]) for c in cells
              if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
-    assert set(stubs) == {"count_macs"}
+    assert set(stubs) == {"count_macs", "free-response"}
+    # the free-response answer is graded by hand: the student sees only the template, never
+    # the model answer or the mark scheme that the source's solution region holds
+    assert stubs["free-response"] == "YOUR ANSWER HERE"
+    answer = next(c for c in nb["cells"]
+                  if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "free-response")
+    assert answer["cell_type"] == "markdown" and answer["metadata"]["nbgrader"]["points"] == 4
+    assert "Mark scheme" in "".join(answer["source"])
+    assert "Mark scheme" not in STUDENT.read_text() and "Model answer" not in STUDENT.read_text()
     src = stubs["count_macs"]
     assert "raise NotImplementedError" in src and "TODO:" in src and "EXAMPLE:" in src
     assert "register_forward_hook(hook)" not in src

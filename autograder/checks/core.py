@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import io
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
@@ -240,6 +241,20 @@ def _call(fn: Callable[..., Any], case: Case
         return None, exc, printed.getvalue(), ()
 
 
+# ValueErrors that numpy or Python raise themselves (a computation gone wrong, not a check)
+_LIBRARY_VALUE_ERROR = re.compile(
+    r"broadcast|reshape|operand|array element|zero-size|negative dimensions|values to unpack|"
+    r"truth value|could not convert|invalid literal|axis|dimension|sequence|math domain",
+    re.IGNORECASE)
+
+
+def _own_input_check(exc: BaseException) -> bool:
+    """True for a ValueError that reads like the answer's own input check ("must be ...",
+    "got ..."), raised on a case the reference answers: a valid input refused."""
+    return (type(exc) is ValueError and not _LIBRARY_VALUE_ERROR.search(str(exc))
+            and bool(re.search(r"\bmust\b|\bgot\b|\binvalid\b|\bexpected\b", str(exc))))
+
+
 def _describe_exception(name: str, exc: BaseException) -> str:
     """One report line for an exception the answer raised. A message of several lines keeps its
     lines, each continued behind "| ": the answer chose that text, so no line of it may read
@@ -356,7 +371,10 @@ def check_case(ex: Exercise, student: Callable[..., Any], case: Case,
         return Failure(case, head + f"  expected {case.raises.__name__}; "
                        f"{_describe_exception(ex.name, exc)}\n")
     if exc is not None:
-        return Failure(case, head + "  " + _describe_exception(ex.name, exc) + "\n")
+        hint = ("  likely mistake: an input check refuses a valid input: these arguments are "
+                "allowed by the docstring (compare your condition with its Raises line)\n"
+                if _own_input_check(exc) else "")
+        return Failure(case, head + "  " + _describe_exception(ex.name, exc) + "\n" + hint)
     if mutated:
         return Failure(case, head + _mutation_message(ex, reference, mutated))
     if case.check is not None:

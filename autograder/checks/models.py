@@ -328,6 +328,14 @@ _ERROR_HINTS = [
                 + (f" ({m.group(2)} arrive, it was built for {m.group(1)})" if m.group(1) else "")
                 + ": carry C_out of the layer before (or the sum of the concatenated branches, "
                 "times the expansion) into the next layer's C_in.")),
+    (re.compile(r"Sizes of tensors must match except in dimension 0"),
+     lambda m: ("torch.cat joined the tensors along dimension 0, the batch axis (its default): "
+                "feature maps are concatenated along the channels, torch.cat(..., dim=1).")),
+    (re.compile(r"is not on the expected device|mixed dtype|Expected all tensors to be on the "
+                r"same device|Input type \(\w+\) and weight type"),
+     lambda m: ("some layers are not registered as submodules, so model.to() does not move them "
+                "and their parameters are not counted: layers kept in a plain Python list or "
+                "dict belong in nn.ModuleList, nn.ModuleDict or nn.Sequential.")),
     (re.compile(r"running_mean should contain (\d+) elements not (\d+)"),
      lambda m: (f"a BatchNorm2d was built for {m.group(2)} channels but gets {m.group(1)}: its "
                 "size must be the C_out of the convolution just before it.")),

@@ -7,7 +7,10 @@ input_shape)``, which builds an ``nn.Sequential`` on the meta device from rows o
 ``("fc_in", D_in, D_out)``), because a model cannot cross the sandbox but a list can. The
 catalogue computes each misconception from the rows by the formulas, without torch: FLOPs
 counted as MACs, bias additions counted, groups ignored, pooling windows counted, a Linear after
-a flatten counted at the positions of the maps before it, and a Linear on maps counted once.
+a flatten counted at the positions of the maps before it, a Linear on maps counted once, batch
+norm counted, and a convolution counted at its input's positions. ``count_macs_of(...,
+twice=True)`` counts one model in training mode twice and reports the hooks left on it and its
+mode: count_macs must leave the model as it found it.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from autograder.checks.exercises.common import ref
 
 def _wrong_macs(layers, input_shape, *, flops: bool = False, bias: bool = False,
                 groups: bool = True, pooling: bool = False, fc_positions: bool = False,
-                fc_once: bool = False) -> int:
+                fc_once: bool = False, batchnorm: bool = False, input_size: bool = False) -> int:
     """The MACs of count_macs_of's rows by the formulas, with one mistake switched on."""
     if isinstance(layers, str):
         raise ValueError("not a model")
@@ -39,7 +42,8 @@ def _wrong_macs(layers, input_shape, *, flops: bool = False, bias: bool = False,
             c_out, f, s, p, g, b = (int(v) for v in hp)
             c, h, w = shape[-3:]
             h2, w2 = (h + 2 * p - f) // s + 1, (w + 2 * p - f) // s + 1
-            total += c_out * h2 * w2 * (c // g if groups else c) * f * f
+            positions = h * w if input_size else h2 * w2
+            total += c_out * positions * (c // g if groups else c) * f * f
             total += c_out * h2 * w2 if bias and b else 0
             shape = (c_out, h2, w2)
         elif kind in ("maxpool", "avgpool"):
@@ -50,6 +54,8 @@ def _wrong_macs(layers, input_shape, *, flops: bool = False, bias: bool = False,
         elif kind == "gap":
             total += math.prod(shape) if pooling else 0
             shape = (shape[0], 1, 1)
+        elif kind == "bn":
+            total += math.prod(shape) if batchnorm else 0
         elif kind == "flatten":
             before_flatten = math.prod(shape[1:]) if len(shape) == 3 else 1
             shape = (math.prod(shape),)
@@ -79,6 +85,11 @@ MAC_MISTAKES = {
     "flatten it is applied once per image, in_features * out_features": {"fc_positions": True},
     "a Linear on maps counted once: nn.Linear acts on the last axis at every other position, so its "
     "MACs are in_features * out_features * (output.numel() / out_features)": {"fc_once": True},
+    "batch norm counted (one multiply-add per element): by the course's convention, and "
+    "torchvision's, only Conv2d and Linear cost MACs": {"batchnorm": True},
+    "a convolution counted at the positions of its input (H x W) instead of its output "
+    "(H' x W'): stride and padding change the number of outputs, read them from the output "
+    "tensor the hook gets": {"input_size": True},
 }
 
 # ----------------------------------------------------------------------------- cases
@@ -210,6 +221,33 @@ def _property(rng):
         yield _case(label, rows, (c, h, w), check=_against_table(tuple(table), (c, h, w), label))
 
 
+def _left_as_found(got: Any) -> str | None:
+    """count_macs_of(..., twice=True) returns (first, second, still training, hooks left)."""
+    values = np.asarray(got)
+    if values.shape != (4,) or values.dtype.kind not in "iuf":
+        return f"expected 4 numbers from count_macs_of(..., twice=True), got {values!r}"
+    first, second, training, hooks = (int(v) for v in values)
+    problems = []
+    if hooks:
+        problems.append(f"{hooks} forward hook(s) are left on the model after two calls: remove "
+                        "each handle (handle.remove()) in a finally, or every later forward pass "
+                        "keeps adding to a total")
+    if not training:
+        problems.append("the model was in training mode and count_macs left it in eval mode: "
+                        "remember model.training and restore it (model.train(was_training))")
+    if first != second:
+        problems.append(f"the second count differs from the first ({second:,} against {first:,})")
+    return ("likely mistake: " + "; ".join(problems)) if problems else None
+
+
+def _state(rng):
+    rows = [("conv", 4, 3, 1, 1, 1, 1), ("bn",), ("relu",), ("maxpool", 2, 2), ("flatten",),
+            ("fc", 5)]
+    yield Case("the same model (Conv2d, BatchNorm2d, ReLU, MaxPool2d, Flatten, Linear) on 2x8x8, "
+               "in training mode, counted twice: no hooks left, training mode restored",
+               (tuple(rows), (2, 8, 8)), {"twice": True}, check=_left_as_found)
+
+
 def _bad(rng):
     yield Case("model is a string, not an nn.Module", ("a model", (3, 8, 8)), raises=ValueError)
     for shape in ((), (3, 0, 8), (3, -1, 4), (2.5, 3, 3)):
@@ -225,7 +263,8 @@ register(Exercise(
         Group("fixed examples (the visible tests)", 1, _fixed),
         Group("both AlexNets at full size, against notebook 05's layer table", 1, _alexnets),
         Group("random stacks (grouped, strided, padded convolutions with and without bias; "
-              "pooling, batch norm, fc layers)", 2, _random),
+              "pooling, batch norm, fc layers)", 1.5, _random),
+        Group("the model is left as it was found", 0.5, _state),
         Group("random layer tables: the same total as the layer table", 1.5, _property),
         Group("bad input raises ValueError", 0.5, _bad),
     ],

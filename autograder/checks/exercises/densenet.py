@@ -124,7 +124,10 @@ def _channels_bad(rng):
             ("compression=0", (64, 32, (6, 12)), {"compression": 0.0}),
             ("compression=1.5", (64, 32, (6, 12)), {"compression": 1.5}),
             ("compression=-0.5", (64, 32, (6, 12)), {"compression": -0.5}),
-            ("block_config='6,12' (a string)", (64, 32, "6,12"), {})):
+            ("block_config='6,12' (a string)", (64, 32, "6,12"), {}),
+            ("growth_rate=True (a bool)", (64, True, (6, 12)), {}),
+            ("num_init_features=True (a bool)", (True, 32, (6, 12)), {}),
+            ("a bool in block_config: (6, True)", (64, 32, (6, True)), {})):
         yield Case(label, args, kwargs, raises=ValueError)
 
 
