@@ -9,7 +9,8 @@ Instructors:
                             (autograder/verdict/trusted.py); what it could not decide scores 0
                             and is FLAGGED. --no-sandbox: the same verdict without bubblewrap
                             (warned on every report);
-                            --regrade: grade again what was already graded and is unchanged
+                            --regrade: grade again what was already graded and is unchanged;
+                            --scheduler tcp://HOST:8786: grade on Dask workers, record here
     feedback                write HTML feedback for every graded submission (hidden tests removed)
     export                  write the grades CSV again from the gradebook
     report [--assignment A] [--html PATH] [--csv PATH]
@@ -79,7 +80,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         batch = run.grade_batch(Path(args.submissions), args.root, jobs=args.jobs,
                                     db_url=args.db, progress=not args.quiet,
                                     sandboxed=not args.no_sandbox, limits=limits,
-                                    regrade=args.regrade)
+                                    regrade=args.regrade, scheduler=args.scheduler)
     except GradingError as exc:
         return _err(str(exc))
     for problem in batch.problems:
@@ -87,7 +88,10 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     for sub in batch.skipped:
         print(f"skipped {sub.student}/{sub.assignment}: graded before and unchanged "
               "(--regrade grades it again)", file=sys.stderr)
-    rows = reports.gradebook_scores(args.root, args.db)
+    try:
+        rows = reports.gradebook_scores(args.root, args.db)
+    except GradingError as exc:
+        return _err(str(exc))
     graded = {(s.student, s.assignment) for s in batch.graded}
     batch_rows = [r for r in rows if (r.student, r.assignment) in graded]
     if args.no_sandbox:
@@ -118,8 +122,12 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from autograder.batch import reports
+    from autograder.batch.intake import GradingError
 
-    rows = reports.gradebook_scores(args.root, args.db)
+    try:
+        rows = reports.gradebook_scores(args.root, args.db)
+    except GradingError as exc:
+        return _err(str(exc))
     reports.write_csv(Path(args.csv), rows)
     print(f"wrote {args.csv}: {len(rows)} row(s)")
     return 0
@@ -184,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     grade = sub.add_parser("grade", help="autograde a folder or zip of submissions")
     grade.add_argument("submissions", help="folder or zip of <student>/<assignment>/<nb>.ipynb")
     grade.add_argument("--jobs", "-j", type=int, default=1, help="parallel workers (default 1)")
+    grade.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                       help="grade on the workers of this Dask scheduler (each needs bubblewrap "
+                            "and the same course version); only this process writes the "
+                            "gradebook. --jobs is ignored")
     grade.add_argument("--csv", default="grades.csv", help="CSV to write (default grades.csv)")
     grade.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     grade.add_argument("--no-sandbox", action="store_true",

@@ -49,7 +49,8 @@ def course_copy(tmp_path: Path) -> Path:
 # LoadScopeScheduling with our scope. Heavy files come first, so that the last unit to start is
 # a short one (longest first).
 SPREAD = {"test_nbgrader_cycle.py", "test_build.py", "test_heldin.py", "test_checks.py"}
-HEAVY_FIRST = ["test_sandbox_batch.py", "test_nbgrader_cycle.py", "test_reports.py",
+HEAVY_FIRST = ["test_sandbox_batch.py", "test_nbgrader_cycle.py", "test_distributed.py",
+               "test_hub.py", "test_reports.py",
                "test_grading.py", "test_build.py", "test_heldin.py", "test_checks.py",
                "test_feedback_page.py", "test_browser.py", "test_bundle.py"]
 

@@ -228,8 +228,13 @@ def submission_digest(folder: Path, notebooks: tuple[str, ...] = ()) -> str:
 def prepare_assignments(course: Path, db_url: str | None, assignments: set[str]) -> None:
     """Record each assignment's cells in the gradebook (nbgrader generate_assignment).
 
-    The student notebooks go to a temporary folder, so ``notebooks/`` is never touched.
+    The student notebooks go to a temporary folder, so ``notebooks/`` is never touched. A
+    gradebook URL that cannot be used raises GradingError (one line, password masked) before
+    anything is written.
     """
+    from autograder.batch.reports import check_gradebook
+
+    check_gradebook(course, db_url)
     _prepare_nbgrader()
     with tempfile.TemporaryDirectory() as tmp, CourseLock(course).held():
         config = course_config(course, db_url)

@@ -62,11 +62,82 @@ class AssignmentScore:
     flag: str = ""  # where the in-kernel verdict and the sandbox disagree; "" if they agree
 
 
+class GradebookUnavailable(GradingError):
+    """The gradebook's URL cannot be used; the one-line message names it (password masked)."""
+
+
+# a password in a URL that SQLAlchemy cannot parse: ``scheme://user:PASSWORD@``
+_URL_PASSWORD = re.compile(r"(://[^:/@]*:)[^@/]*@")
+POSTGRES_DRIVERS = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary"}
+CONNECT_SECONDS = 10  # a host that never answers: give up after this long
+
+
+def masked_url(db_url: str) -> str:
+    """``db_url`` for a message: its password replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except Exception:  # unparsable: mask what looks like a password
+        return _URL_PASSWORD.sub(r"\1***@", db_url)
+
+
+def check_gradebook(course: Path = ROOT, db_url: str | None = None) -> str:
+    """Connect once to the gradebook's database, before anything is written to it.
+
+    Returns the URL (``db_url``, or the course's ``sqlite:///<course>/gradebook.db``). Raises
+    :class:`GradebookUnavailable`, one line naming the URL with its password masked, when the
+    URL cannot be parsed, names an unknown scheme or a driver that is not installed, or the
+    server refuses or cannot be reached (wrong password, no such database, no server)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    url_text = db_url or f"sqlite:///{course / 'gradebook.db'}"
+    shown = masked_url(url_text)
+    try:
+        url = make_url(url_text)
+    except (ArgumentError, ValueError):
+        raise GradebookUnavailable(
+            f"--db {shown!r} is not a database URL (expected, for example, "
+            "postgresql://user:password@host/database or sqlite:////path/gradebook.db)") from None
+    try:
+        connect_args = ({"connect_timeout": CONNECT_SECONDS}
+                        if url.get_backend_name() == "postgresql"
+                        and url.get_driver_name() in POSTGRES_DRIVERS else {})
+        engine = create_engine(url, connect_args=connect_args)
+    except NoSuchModuleError:
+        raise GradebookUnavailable(
+            f"--db {shown}: unknown database scheme {url.drivername!r} (use, for example, "
+            "postgresql://user:password@host/database or sqlite:////path/gradebook.db)") from None
+    except ImportError as exc:
+        driver = exc.name or url.get_driver_name()
+        hint = (f"pip install {POSTGRES_DRIVERS.get(driver, driver)}, or write postgresql://, "
+                "whose driver psycopg requirements.txt installs"
+                if url.get_backend_name() == "postgresql" else f"install {driver}")
+        raise GradebookUnavailable(
+            f"--db {shown}: its database driver {driver!r} is not installed ({hint})") from None
+    try:
+        with engine.connect() as con:
+            con.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        lines = str(exc.orig or exc).strip().splitlines() or ["?"]
+        why = re.sub(r"^connection failed: |FATAL: +", "", lines[0].strip())
+        if url.password:
+            why = why.replace(str(url.password), "***")
+        raise GradebookUnavailable(f"cannot open the gradebook {shown}: {why}") from None
+    finally:
+        engine.dispose()
+    return url_text
+
+
 def gradebook_scores(course: Path = ROOT, db_url: str | None = None) -> list[AssignmentScore]:
-    """Every student x assignment in the gradebook; a missing submission scores 0, 'missing'."""
+    """Every student x assignment in the gradebook; a missing submission scores 0, 'missing'.
+
+    Raises :class:`GradebookUnavailable` (see :func:`check_gradebook`) if it cannot be opened."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    url = db_url or f"sqlite:///{course / 'gradebook.db'}"
+    url = check_gradebook(course, db_url)
     rows = []
     with Gradebook(url) as gb:
         for assignment in sorted(gb.assignments, key=lambda a: a.name):
@@ -240,13 +311,14 @@ def generate_feedback(course: Path = ROOT, db_url: str | None = None) -> list[Pa
     reduced to the assignment's notebooks as regular files (nbgrader copies every other file
     into the feedback); afterwards, ``feedback/<student>/<assignment>/`` is reduced to regular
     ``.html`` files, and each is cleaned (:func:`scrub_feedback_html`). Anything skipped is
-    reported on stderr.
+    reported on stderr. Raises :class:`GradebookUnavailable` if the gradebook cannot be opened.
     """
     _prepare_nbgrader()
     autograded, feedback = course / "autograded", course / "feedback"
     for root in (autograded, feedback):
         if os.path.islink(root):
             raise GradingError(f"{root} is a link: feedback never follows links")
+    check_gradebook(course, db_url)
     if not _is_real_dir(autograded):
         return []
     api = _feedback_api(course, db_url)

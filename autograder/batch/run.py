@@ -1,4 +1,5 @@
-"""Grade a batch: intake, then each submission in a worker process of its own.
+"""Grade a batch: intake, then each submission in a worker process of its own (or on Dask
+workers: :mod:`autograder.batch.distributed`).
 
 One submission is graded by :func:`grade_one`:
 
@@ -82,6 +83,7 @@ def grade_one(course: str, db_url: str | None, assignment: str, student: str,
     from autograder.verdict import trusted
     from autograder.verdict.sandbox import Limits
 
+    started = time.monotonic()
     limits = limits or Limits()
     course_path = Path(course)
     if not limits.execute_seconds:  # twice the honest runtime budget of the notebooks
@@ -137,6 +139,7 @@ def grade_one(course: str, db_url: str | None, assignment: str, student: str,
     write_verdict(course_path, student, assignment, {
         "sandbox": sandboxed, "digest": digest, "flags": flags, "complete": True,
         "grader_peak_mb": round(peak_mb, 1),
+        "seconds": round(time.monotonic() - started, 3),
         "notebooks": [{"notebook": nbv.notebook, "problem": nbv.problem,
                        "exercises": [{"grade_id": v.grade_id, "exercise": v.exercise,
                                       "points": v.points, "max_points": v.max_points,
@@ -150,12 +153,14 @@ def grade_one(course: str, db_url: str | None, assignment: str, student: str,
 
 def grade_batch(submissions: Path, course: Path = ROOT, jobs: int = 1, db_url: str | None = None,
                 progress: bool = True, sandboxed: bool = True, limits=None,
-                regrade: bool = False) -> BatchResult:
+                regrade: bool = False, scheduler: str | None = None) -> BatchResult:
     """Grade every submission found under ``submissions`` into the course's gradebook.
 
     A submission whose notebooks are unchanged since it was last graded completely (same
     digest, same mode) is skipped unless ``regrade``: rerunning an interrupted batch grades only
-    what was not finished.
+    what was not finished. With ``scheduler`` (a Dask scheduler's address), the submissions are
+    graded on its workers and recorded here (:mod:`autograder.batch.distributed`); else each in
+    a forked process of this machine, ``jobs`` at a time.
     """
     course = course.resolve()
     if sandboxed:
@@ -194,7 +199,13 @@ def grade_batch(submissions: Path, course: Path = ROOT, jobs: int = 1, db_url: s
     # one core per kernel: parallel kernels must not fight over BLAS threads
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
-    outcomes = _run_all(course, db_url, todo, jobs, progress, sandboxed, limits, digests)
+    if scheduler:
+        from autograder.batch import distributed
+
+        outcomes = distributed.run_all(course, db_url, todo, scheduler, progress, sandboxed,
+                                       limits, digests)
+    else:
+        outcomes = _run_all(course, db_url, todo, jobs, progress, sandboxed, limits, digests)
     ok = list(batch.skipped)
     for sub in todo:
         outcome = outcomes[(sub.student, sub.assignment)]
