@@ -13,7 +13,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # Tools that nbgrader calls (alembic, jupyter) must come from .venv.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: lab lab-instructor test test-fast lint release student clean-venv
+.PHONY: lab lab-instructor hub test test-fast lint release student clean-venv
 
 # Install once; reinstall only when requirements.txt or pyproject.toml changes.
 $(STAMP): requirements.txt pyproject.toml
@@ -47,8 +47,26 @@ lab-instructor: $(STAMP)
 	$(call with_config,$(INSTRUCTOR_CONFIG)) $(VENV)/bin/jupyter lab --ServerApp.root_dir=. \
 		--LabApp.default_url=/lab/tree/source $(ROOTFLAG) $(ARGS)
 
+## JupyterHub for a lab on this machine: 127.0.0.1:8000, demo users and password printed (root)
+# deploy/jupyterhub/: the hub's pins (into .venv: the single-user servers run from it too) and
+# configurable-http-proxy from npm. jupyterhub_config.py says what each CNN_HUB_* variable sets.
+HUB      := deploy/jupyterhub
+HUB_PIP  := $(VENV)/.installed-hub
+HUB_NODE := $(HUB)/node_modules/.installed
+$(HUB_PIP): $(STAMP) $(HUB)/requirements.txt
+	$(PY) -m pip install --quiet --no-compile -r $(HUB)/requirements.txt
+	$(PY) -m compileall -q -j 0 -x '/(tests?|testing)/' $(VENV)/lib > /dev/null || true
+	@touch $@
+$(HUB_NODE): $(HUB)/package.json $(HUB)/package-lock.json
+	npm ci --prefix $(HUB) --no-audit --no-fund --loglevel=error
+	@touch $@
+hub: $(HUB_PIP) $(HUB_NODE)
+	@test "$$(id -u)" = 0 || { echo "make hub needs root: each user's server runs as the unix user of the same name (nbgrader's exchange tells learners apart by it), created on first start"; exit 2; }
+	CNN_HUB_CREATE_USERS=1 $(VENV)/bin/jupyterhub -f $(HUB)/jupyterhub_config.py $(ARGS)
+
 ## Run the whole test suite, notebook execution included
-test: $(STAMP)
+# tests/test_hub.py needs the hub's packages: installed here where npm is (it skips elsewhere)
+test: $(STAMP) $(HUB_PIP) $(if $(shell command -v npm),$(HUB_NODE))
 	$(PY) -m pytest -n 2 --dist loadscope --durations=15 $(ARGS)
 
 ## Unit tests only (skips the real nbgrader cycle and notebook execution)
