@@ -125,7 +125,7 @@ def graded(counter):
 
 
 def hook_counter(*, flops=False, bias=False, groups=True, pooling=False, fc_positions=False,
-                 fc_once=False, validate=True):
+                 fc_once=False, validate=True, keep_hooks=False, leave_eval=False):
     """A hook-based count_macs written independently of the reference, with one misconception
     switched on (none: a correct counter in another style)."""
     def counter(model, input_shape):
@@ -155,6 +155,8 @@ def hook_counter(*, flops=False, bias=False, groups=True, pooling=False, fc_posi
                 spatial[0] = out[2] * out[3]
 
         handles = [m.register_forward_hook(hook) for m in model.modules()]
+        if leave_eval:
+            model.eval()
         try:
             device = next(model.parameters()).device if any(True for _ in model.parameters()) else "cpu"
             with torch.no_grad():
@@ -162,7 +164,7 @@ def hook_counter(*, flops=False, bias=False, groups=True, pooling=False, fc_posi
         except Exception as exc:
             raise ValueError(str(exc)) from None
         finally:
-            for h in handles:
+            for h in handles if not keep_hooks else ():
                 h.remove()
         return totals[0] * (2 if flops else 1)
     return counter
@@ -192,6 +194,23 @@ def test_planted_misconceptions_lose_points_with_a_named_diagnosis(options, word
     text = report.text()
     assert report.points < 6, text
     assert words in text, f"{words!r} not in:\n{text}"
+
+
+@pytest.mark.parametrize("options, words", [
+    ({"keep_hooks": True}, "forward hook(s) are left on the model"),
+    ({"leave_eval": True}, "left it in eval mode"),
+], ids=["hooks kept", "eval mode left"])
+def test_a_counter_must_leave_the_model_as_it_found_it(options, words):
+    report = run(get_exercise("count_macs"), graded(hook_counter(**options)), 6.0)
+    failed = [g.name for g in report.groups if g.failure]
+    assert failed == ["the model is left as it was found"], report.text()
+    assert "likely mistake: " in report.text() and words in report.text(), report.text()
+
+
+def test_a_counter_that_touches_nothing_earns_nothing_for_leaving_the_model_alone():
+    report = run(get_exercise("count_macs"), graded(lambda model, input_shape: 0), 6.0)
+    state = next(g for g in report.groups if g.name == "the model is left as it was found")
+    assert state.failure and "the first count is 0, expected 4,928" in report.text(), report.text()
 
 
 def test_a_counter_without_checks_loses_only_the_bad_input_points():

@@ -134,6 +134,24 @@ def _grade(course: Path, subs: Path, *extra: str, db: str | None = None,
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def _kill_midway(course: Path, subs: Path, db: str | None, done: int, *extra: str) -> set[str]:
+    """Start grading ``subs``, SIGKILL the grader's whole process group once ``done``
+    submissions have their verdict file, and return the students whose verdict was written."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    first = subprocess.Popen([sys.executable, "-m", "autograder", "--root", str(course),
+                              *_db_args(db), "grade", str(subs), "-q", *extra,
+                              "--csv", str(course.parent / "killed.csv")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                             start_new_session=True)
+    verdicts = course / "verdicts"
+    deadline = time.time() + 900
+    while time.time() < deadline and len(list(verdicts.glob(f"*/{A}.json"))) < done:
+        time.sleep(0.5)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    return {p.parent.name for p in verdicts.glob(f"*/{A}.json")}
+
+
 def _gradebook_url(backend: str, request: pytest.FixtureRequest) -> str | None:
     """None (the course's SQLite gradebook) or a new database on the test PostgreSQL server."""
     if backend == "sqlite":
@@ -360,21 +378,8 @@ def batch(request, batch_inputs, tmp_path_factory):
     if backend == "postgresql":
         # On PostgreSQL the batch is also the kill-and-rerun test: the grader is killed once a
         # few submissions are done, and the rerun must skip exactly those and grade the rest.
-        env = dict(os.environ,
-                   PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-        first = subprocess.Popen([sys.executable, "-m", "autograder", "--root", str(course),
-                                  *_db_args(db), "grade", str(subs), "-q", "--jobs", "2",
-                                  "--timeout", "15", "--execute-timeout", "40",
-                                  "--csv", str(tmp_path / "killed.csv")],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                                 start_new_session=True)
-        verdict_files = course / "verdicts"
-        deadline = time.time() + 900
-        while time.time() < deadline and len(list(verdict_files.glob(f"*/{A}.json"))) < 3:
-            time.sleep(0.5)
-        os.killpg(first.pid, signal.SIGKILL)
-        first.wait()
-        killed = {p.parent.name for p in verdict_files.glob(f"*/{A}.json")}
+        killed = _kill_midway(course, subs, db, 3, "--jobs", "2", "--timeout", "15",
+                              "--execute-timeout", "40")
         # a SIGKILLed grader cannot remove its kernels' folders: only the rerun's are counted
         boxes_before = set(Path(tempfile.gettempdir()).glob("kernel-box-*"))
     proc = _grade(course, subs, "--jobs", "2", "--csv", str(tmp_path / "grades.csv"),
@@ -537,19 +542,7 @@ def test_killing_the_grader_midway_then_rerunning_loses_nothing(tmp_path, reques
     students = [f"s{i}" for i in range(5)]
     for i, student in enumerate(students):
         _write(subs, student, _nb(SOURCE) if i % 2 == 0 else _nb(SOURCE, FLIPPED))
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    first = subprocess.Popen([sys.executable, "-m", "autograder", "--root", str(course),
-                              *_db_args(db), "grade", str(subs), "-q",
-                              "--csv", str(tmp_path / "g1.csv")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                             start_new_session=True)
-    verdicts = course / "verdicts"
-    deadline = time.time() + 600
-    while time.time() < deadline and len(list(verdicts.glob(f"*/{A}.json"))) < 2:
-        time.sleep(0.5)
-    os.killpg(first.pid, signal.SIGKILL)
-    first.wait()
-    done_before = {p.parent.name for p in verdicts.glob(f"*/{A}.json")}
+    done_before = _kill_midway(course, subs, db, 2)
     assert 2 <= len(done_before) < len(students), "the kill did not land mid-batch"
 
     proc = _grade(course, subs, "--csv", str(tmp_path / "g2.csv"), db=db)

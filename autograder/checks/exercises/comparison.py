@@ -221,12 +221,22 @@ def _property(rng):
         yield _case(label, rows, (c, h, w), check=_against_table(tuple(table), (c, h, w), label))
 
 
-def _left_as_found(got: Any) -> str | None:
-    """count_macs_of(..., twice=True) returns (first, second, still training, hooks left)."""
-    values = np.asarray(got)
-    if values.shape != (4,) or values.dtype.kind not in "iuf":
-        return f"expected 4 numbers from count_macs_of(..., twice=True), got {values!r}"
-    first, second, training, hooks = (int(v) for v in values)
+def _left_as_found(want: int):
+    """A check of count_macs_of(..., twice=True), which returns (first count, second count,
+    still training, hooks left): both counts must be ``want`` (so a count_macs that touches
+    nothing and returns a constant earns nothing here), and the model must be left as found."""
+    def check(got: Any) -> str | None:
+        values = np.asarray(got)
+        if values.shape != (4,) or values.dtype.kind not in "iuf":
+            return f"expected 4 numbers from count_macs_of(..., twice=True), got {values!r}"
+        if int(values[0]) != want:
+            return (f"the first count is {int(values[0]):,}, expected {want:,} (the other groups "
+                    "say what is wrong with the count)")
+        return _left_as_found_state(*(int(v) for v in values))
+    return check
+
+
+def _left_as_found_state(first: int, second: int, training: int, hooks: int) -> str | None:
     problems = []
     if hooks:
         problems.append(f"{hooks} forward hook(s) are left on the model after two calls: remove "
@@ -245,7 +255,8 @@ def _state(rng):
             ("fc", 5)]
     yield Case("the same model (Conv2d, BatchNorm2d, ReLU, MaxPool2d, Flatten, Linear) on 2x8x8, "
                "in training mode, counted twice: no hooks left, training mode restored",
-               (tuple(rows), (2, 8, 8)), {"twice": True}, check=_left_as_found)
+               (tuple(rows), (2, 8, 8)), {"twice": True},
+               check=_left_as_found(_wrong_macs(rows, (2, 8, 8))))
 
 
 def _bad(rng):
