@@ -49,7 +49,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from autograder.batch.gradebook import _prepare_nbgrader, verdict_path
-from autograder.batch.reports import csv_text, exercise_name
+from autograder.batch.reports import csv_text, exercise_name, masked_url
 
 #: Mistakes and failing cases shown per exercise on the page (the CSV holds all of them).
 TOP = 5
@@ -178,16 +178,6 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _safe_url(url: str) -> str:
-    """A database URL to show: its password hidden."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - not a URL: _sqlite_file says so
-        return url
-
-
 def _shown(path: Path, course: Path) -> str:
     return str(path.relative_to(course)) if path.is_relative_to(course) else str(path)
 
@@ -303,7 +293,7 @@ def load_class(course: Path, db_url: str | None = None,
 
     course = Path(course)
     url = _url(course, db_url)
-    shown_url = _safe_url(url) if db_url else _shown(course / "gradebook.db", course)
+    shown_url = masked_url(url) if db_url else _shown(course / "gradebook.db", course)
     db_file = _sqlite_file(url)
     if db_file is not None and not db_file.is_file():
         raise ClassReportError(f"no gradebook at {db_file} (run `python -m autograder grade "
@@ -839,7 +829,7 @@ def write_class_report(course: Path, db_url: str | None = None, assignment: str 
     if Path(html_path).resolve() == Path(csv_path).resolve():
         raise ClassReportError(f"--html and --csv name the same file {html_path}")
     reports = load_class(course, db_url, assignment)
-    source = _safe_url(db_url) if db_url else _shown(course / "gradebook.db", course)
+    source = masked_url(db_url) if db_url else _shown(course / "gradebook.db", course)
     page = render_html(reports, source)
     _write_all([(Path(html_path), page), (Path(csv_path), _csv_text(reports))])
     return Written(Path(html_path), Path(csv_path), reports)
