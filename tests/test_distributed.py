@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -219,16 +218,21 @@ def test_only_the_coordinator_writes_and_feedback_reads_what_it_wrote(cluster_ba
     assert "Score: 0.0 / 12.0" in blank and "not implemented" in blank
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
+
+
+def _scheduler_address(path: Path, scheduler: subprocess.Popen, log: Path) -> str:
+    """The address that a ``dask scheduler --port 0`` wrote to its scheduler file."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and scheduler.poll() is None:
+        try:
+            return json.loads(path.read_text())["address"]
+        except (OSError, ValueError, KeyError):
+            time.sleep(0.2)
+    raise AssertionError(f"the dask scheduler did not start: {log.read_text()[-2000:]}")
 
 
 def test_a_lost_scheduler_ends_the_run_and_the_rerun_resumes(tmp_path):
@@ -236,32 +240,40 @@ def test_a_lost_scheduler_ends_the_run_and_the_rerun_resumes(tmp_path):
     students = ["s0", "s1", "s2"]
     for student in students:
         _write(subs, student, STUDENT)
-    address = f"tcp://127.0.0.1:{_free_port()}"
-    quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    scheduler = subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1",
-                                  "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
-                                 env=_env(), **quiet)
-    worker = subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1",
-                               "--no-dashboard"],
-                              env=_env(**{distributed.COURSE_ENV: str(worker_course),
-                                          "TMPDIR": str(tmp_path)}), **quiet)
-    try:
-        grade = subprocess.Popen(_grade_cmd(course, subs, tmp_path / "g1.csv", "--scheduler",
-                                            address), env=_env(), stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
-        verdicts = course / "verdicts"
-        deadline = time.monotonic() + 600
-        while (time.monotonic() < deadline and grade.poll() is None
-               and not list(verdicts.glob(f"*/{A}.json"))):
-            time.sleep(0.5)
-        _stop(scheduler)
-        out, err = grade.communicate(timeout=300)
-    finally:
-        _stop(scheduler)
-        _stop(worker)
+    # port 0 and a scheduler file: no other process can take the port between choice and bind
+    info, logs = tmp_path / "scheduler.json", {n: tmp_path / f"{n}.log" for n in ("s", "w")}
+    with logs["s"].open("w") as s_log, logs["w"].open("w") as w_log:
+        scheduler = subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1",
+                                      "--port", "0", "--no-dashboard", "--scheduler-file",
+                                      str(info)], env=_env(), stdout=s_log, stderr=s_log,
+                                     start_new_session=True)
+        worker = None
+        try:
+            address = _scheduler_address(info, scheduler, logs["s"])
+            worker = subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1",
+                                       "--no-dashboard"],
+                                      env=_env(**{distributed.COURSE_ENV: str(worker_course),
+                                                  "TMPDIR": str(tmp_path)}),
+                                      stdout=w_log, stderr=w_log, start_new_session=True)
+            grade = subprocess.Popen(_grade_cmd(course, subs, tmp_path / "g1.csv",
+                                                "--scheduler", address), env=_env(),
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            verdicts = course / "verdicts"
+            deadline = time.monotonic() + 300
+            while (time.monotonic() < deadline and grade.poll() is None
+                   and not list(verdicts.glob(f"*/{A}.json"))):
+                time.sleep(0.5)
+            _stop(scheduler)
+            out, err = grade.communicate(timeout=300)
+        finally:
+            _stop(scheduler)
+            if worker is not None:
+                _stop(worker)
+    why = (f"grade: {err[-1500:]}\nworker log: {logs['w'].read_text()[-3000:]}\n"
+           f"scheduler log: {logs['s'].read_text()[-1500:]}")
     done_before = {p.parent.name for p in verdicts.glob(f"*/{A}.json")}
-    assert 1 <= len(done_before) < len(students), (done_before, err[-2000:])
-    assert grade.returncode == 2, err[-2000:]
+    assert 1 <= len(done_before) < len(students), (done_before, why)
+    assert grade.returncode == 2, why
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: lost the Dask scheduler at "), err
     assert "Traceback" not in err
