@@ -113,6 +113,39 @@ def test_a_memory_bomb_is_bounded(tmp_path):
     assert "refused" in outcome.stdout, outcome.stderr
 
 
+def test_the_limits_hold_inside_and_no_python_runs_between_fork_and_exec(tmp_path, monkeypatch):
+    """Every limit reaches the sandboxed process, set by ``prlimit`` before bwrap: a Dask worker
+    grades from a thread, and a ``preexec_fn`` there can deadlock the forked child before exec
+    (the parent's Popen then waits forever)."""
+    import subprocess
+    import threading
+
+    seen: list[dict] = []
+    real = subprocess.Popen
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sandbox.subprocess, "Popen", spy)
+    work = tmp_path / "w"
+    work.mkdir()
+    code = ("import resource as r\nprint(*[r.getrlimit(getattr(r, 'RLIMIT_' + n)) for n in "
+            "('AS', 'CPU', 'NPROC', 'FSIZE', 'CORE')], sep=';')\n")
+    limits = sandbox.Limits(wall_seconds=30, memory_mb=3000, cpu_seconds=17, processes=77,
+                            file_mb=5)
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(
+        sandbox.run([sys.executable, "-c", code], work, limits=limits)))
+    thread.start()
+    thread.join(60)
+    assert result and result[0].returncode == 0, result and result[0].stderr
+    mb = 2**20
+    assert result[0].stdout.strip().split(";") == [
+        str((3000 * mb, 3000 * mb)), "(17, 22)", "(77, 77)", str((5 * mb, 5 * mb)), "(0, 0)"]
+    assert seen and all(kw.get("preexec_fn") is None for kw in seen), seen
+
+
 def test_grading_refuses_without_bwrap_and_says_how_to_install(tmp_path, monkeypatch):
     from autograder.batch import run as grading
 

@@ -84,10 +84,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         work.mkdir(exist_ok=True)
         staged = stage(self._box / "staged")
         chown_tree(self._box, self._uid)
-        cmd = command(kernel_cmd, work, self._uid, staged=staged, extra_rw=(self._box,),
-                      new_session=False, scratch_mb=256, env=kernel_env())
         limits = Limits(wall_seconds=self.execute_seconds)
-        kw["preexec_fn"] = limiter(limits)
+        cmd = limiter(limits) + command(kernel_cmd, work, self._uid, staged=staged,
+                                        extra_rw=(self._box,), new_session=False,
+                                        scratch_mb=256, env=kernel_env())
         kw["env"] = None
         kw["stdout"] = subprocess.DEVNULL  # ipykernel's banner; outputs travel over the sockets
         kw["stderr"] = subprocess.DEVNULL  # its warnings are not the grader's

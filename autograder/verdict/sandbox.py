@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import secrets
 import shutil
 import signal
@@ -202,17 +201,18 @@ def command(argv: list[str], workdir: Path, uid: int, *, staged: Path | None = N
                    "--inh-caps=-all", "--no-new-privs", *argv]
 
 
-def limiter(limits: Limits):
-    """preexec_fn setting the resource limits (inherited by bwrap and everything inside)."""
-    def apply() -> None:
-        mem = limits.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-        size = limits.file_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    return apply
+def limiter(limits: Limits) -> list[str]:
+    """The command prefix that sets the resource limits (inherited by bwrap and everything
+    inside): util-linux's ``prlimit``, which sets them on itself and then execs the rest.
+
+    Not a ``preexec_fn``: Python code between fork and exec can deadlock the child when the
+    grader has threads (a Dask worker does), and the parent's Popen then waits forever."""
+    mem = limits.memory_mb * 1024 * 1024
+    size = limits.file_mb * 1024 * 1024
+    prlimit = shutil.which("prlimit") or "/usr/bin/prlimit"
+    return [prlimit, f"--as={mem}:{mem}", f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 5}",
+            f"--nproc={limits.processes}:{limits.processes}", f"--fsize={size}:{size}",
+            "--core=0:0", "--"]
 
 
 def run(argv: list[str], workdir: Path, *, limits: Limits | None = None, uid: int | None = None,
@@ -235,8 +235,8 @@ def run(argv: list[str], workdir: Path, *, limits: Limits | None = None, uid: in
     with tempfile.TemporaryDirectory(prefix="sandbox-log-") as logs:
         out_path, err_path = Path(logs) / "stdout", Path(logs) / "stderr"
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                    start_new_session=True, preexec_fn=limiter(limits))
+            proc = subprocess.Popen(limiter(limits) + cmd, stdin=subprocess.DEVNULL, stdout=out,
+                                    stderr=err, start_new_session=True)
             timed_out = False
             try:
                 proc.wait(timeout=limits.wall_seconds)
