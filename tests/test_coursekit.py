@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from coursekit.arrays import pool_geometry
-from coursekit.data import digits
+from coursekit.data import digits, sample_image
 from coursekit.previous import (
     PreviousWorkError,
     earlier,
@@ -109,6 +109,27 @@ def test_digits_split_is_fixed_stratified_and_scaled():
     assert not np.array_equal(digits(seed=1)[3], y_test)
     with pytest.raises(ValueError, match="test_fraction"):
         digits(test_fraction=1.5)
+
+
+def test_sample_image_is_scikit_learns_photo_read_without_importing_scikit_learn():
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_sample_image
+
+    for name in ("china.jpg", "flower.jpg"):
+        rgb = load_sample_image(name).astype(np.float64) / 255.0
+        np.testing.assert_array_equal(sample_image(name, gray=False),
+                                      rgb.transpose(2, 0, 1))
+        np.testing.assert_array_equal(sample_image(name, step=3),
+                                      rgb[::3, ::3] @ np.array([0.299, 0.587, 0.114]))
+    assert sample_image(step=3).shape == (143, 214)
+    code = ("import sys\nfrom coursekit.data import sample_image\nsample_image()\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    with pytest.raises(ValueError, match="unknown sample image 'cat.jpg'"):
+        sample_image("cat.jpg")
 
 
 def test_pool_geometry_names_the_layer_and_the_shapes():
