@@ -106,12 +106,13 @@ class Lab:
     def __init__(self, target: str, tmp: Path):
         self.port = _free_port()
         self.logfile = tmp / f"{target}.log"
+        self.runtime = tmp / "runtime"  # the kernels' connection files
         args = (f"ARGS=--no-browser --port={self.port} --ServerApp.token=t "
                 "--ServerApp.ip=127.0.0.1 --ServerApp.port_retries=0")
         with self.logfile.open("wb") as log:
             self.proc = subprocess.Popen(["make", target, args], cwd=ROOT, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True,
-                                         env=bare_env())
+                                         env=bare_env(JUPYTER_RUNTIME_DIR=str(self.runtime)))
         for _ in range(240):
             try:
                 if _get(self.url("/api/status"))[0] == 200:
@@ -162,11 +163,18 @@ def test_make_lab_serves_learners_without_instructor_tools_and_kernels_without_w
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=30) as response:
             kernel = json.load(response)
-        for _ in range(120):
-            state = json.loads(_get(lab.url(f"/api/kernels/{kernel['id']}"))[1])
-            if state["execution_state"] == "idle":
-                break
-            time.sleep(0.5)
+        # ready: it answers kernel_info, so ipykernel has initialised (where it would warn);
+        # the REST API's execution_state stays "starting" until a client sends a request
+        from jupyter_client import BlockingKernelClient
+
+        client = BlockingKernelClient(connection_file=str(lab.runtime /
+                                                          f"kernel-{kernel['id']}.json"))
+        client.load_connection_file()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=60)
+        finally:
+            client.stop_channels()
         time.sleep(1)
         assert "without encryption" not in lab.log(), lab.log()[-3000:]
     finally:
