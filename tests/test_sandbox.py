@@ -358,7 +358,7 @@ def test_harm_in_one_answer_costs_only_that_exercise(tmp_path, kind):
     # the harmful code runs inside corr2d, after a correct answer to it was computed
     attack = ("import numpy as np\n\ndef corr2d(X, K):\n" + "\n".join(
         "    " + line for line in HARM[kind].splitlines()) + "\n    return None\n")
-    limits = sandbox.Limits(wall_seconds=25, memory_mb=3072, processes=64)
+    limits = sandbox.Limits(wall_seconds=15, memory_mb=3072, processes=64)
     got = scores(submission(tmp_path, {"corr2d": attack}), limits)
     assert got["corr2d"] == 0.0 or kind in ("write outside", "network")
     assert {k: v for k, v in got.items() if k != "corr2d"} == {
