@@ -516,3 +516,48 @@ def test_deep_folders_in_a_zip_are_never_created(tmp_path):
     assert len(made) <= 10, len(made)
     assert (folder / "alice" / "01_convolution" / "01_convolution.ipynb").is_file()
     assert any("folders deep" in p.message for p in problems) and MAX_ZIP_DEPTH == 4
+
+
+# nbgrader's autograde when a cell times out: its log (captured), then its error (the traceback
+# of its own NbGraderException, whose message only points back at the log)
+TIMEOUT_LOG = """[AutogradeApp | INFO] Sanitizing /c/submitted/s/01_convolution/01_convolution.ipynb
+[AutogradeApp | ERROR] There was an error processing assignment: /c/submitted/s/01_convolution
+[AutogradeApp | ERROR] Traceback (most recent call last):
+  File "/v/nbgrader/converters/base.py", line 380, in convert_notebooks
+    self.convert_single_notebook(notebook_filename)
+  File "/v/nbclient/client.py", line 801, in _async_poll_for_reply
+    raise CellTimeoutError.error_from_timeout_and_cell(
+nbclient.exceptions.CellTimeoutError: A cell timed out while it was being executed, after 40 seconds.
+The message was: Cell execution timed out.
+Here is a preview of the cell contents:
+-------------------
+ValueError: written by the student to be taken for the reason
+-------------------
+
+[AutogradeApp | ERROR] There was an error processing assignment '01_convolution' for student 's'
+[AutogradeApp | ERROR] Please see the the above traceback for details on the specific errors on the above failures.
+"""
+NBGRADER_ERROR = """Traceback (most recent call last):
+  File "/v/nbgrader/apps/api.py", line 1042, in autograde
+    app.start()
+nbgrader.converters.base.NbGraderException: Please see the the above traceback for details on the specific errors on the above failures.
+"""
+
+
+@pytest.mark.parametrize("log, error, reason", [
+    (TIMEOUT_LOG, NBGRADER_ERROR,
+     "CellTimeoutError: A cell timed out while it was being executed, after 40 seconds."),
+    ("[AutogradeApp | ERROR] While processing assignment a, the kernel became unresponsive and "
+     "we could not interrupt it.", NBGRADER_ERROR, "the kernel became unresponsive"),
+    (None, "the grading worker died (killed by signal 9); grade it again",
+     "the grading worker died (killed by signal 9); grade it again"),
+    (None, "ValueError: first line\nsecond line", "ValueError: first line"),
+    (None, NBGRADER_ERROR, "app.start()"),
+    (None, None, "?"),
+])
+def test_a_failure_is_named_by_its_cause_not_by_nbgraders_pointer(log, error, reason):
+    from autograder.batch.run import _reason
+
+    got = _reason(log, error)
+    assert got.startswith(reason) and len(got) <= 200, got
+    assert "Please see" not in got

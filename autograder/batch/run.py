@@ -25,6 +25,7 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -55,10 +56,28 @@ from autograder.batch.intake import (
 )
 from autograder.course.build import ROOT
 
+# the line that ends a traceback: "nbclient.exceptions.CellTimeoutError: A cell timed out ..."
+_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*(?:Error|Exception|Exit|"
+                             r"Interrupt|Timeout)): (.+)")
 
-def _first_line(text: str) -> str:
-    lines = (text or "").strip().splitlines()
-    return lines[-1][:200] if lines else "?"
+
+def _reason(*texts: str | None) -> str:
+    """The line of a failure's traceback or log that says what went wrong, at most 200 characters.
+
+    nbgrader's own last line ("NbGraderException: Please see the above traceback ...") says
+    nothing: the first exception line of the texts, in order, is the cause (a timed-out cell's
+    preview of student code comes after it). Otherwise the last line that is not such a pointer.
+    """
+    lines = [line for text in texts for line in (text or "").strip().splitlines()]
+    if any("kernel became unresponsive" in line for line in lines):
+        return ("the kernel became unresponsive and could not be interrupted (an infinite loop "
+                "that holds on to memory, or similar)")
+    for line in lines:
+        match = _EXCEPTION_LINE.match(line)
+        if match and match.group(1) != "NbGraderException":
+            return f"{match.group(1)}: {match.group(2).strip()}"[:200]
+    useful = [line.strip() for line in lines if line.strip() and "Please see the" not in line]
+    return useful[-1][:200] if useful else "?"
 
 
 def scrub(folder: Path) -> None:
@@ -121,13 +140,14 @@ def grade_one(course: str, db_url: str | None, assignment: str, student: str,
                 api = api_for(course_path, db_url, trusted=True, sandboxed=sandboxed,
                               limits=limits, verdict_file=str(verdict_file), box_parent=tmp)
                 result = api.autograde(assignment, student, force=True, create=True)
-            executed, error = bool(result["success"]), result.get("error") or result.get("log")
+            executed, error = bool(result["success"]), _reason(result.get("log"),
+                                                               result.get("error"))
         except Exception as exc:
-            executed, error = False, f"{type(exc).__name__}: {exc}"
+            executed, error = False, _reason(f"{type(exc).__name__}: {exc}")
         finally:
             gradebook._LOCK = None
     if not executed:
-        flags.append(f"the notebook could not be executed for its outputs ({_first_line(error)});"
+        flags.append(f"the notebook could not be executed for its outputs ({error});"
                      " the points are the sandbox's, the feedback has no outputs")
         missing = record_verdict(course_path, db_url, assignment, student, verdicts)
         flags += [f"{m}: no verdict, scored 0" for m in missing if not any(
@@ -213,7 +233,7 @@ def grade_batch(submissions: Path, course: Path = ROOT, jobs: int = 1, db_url: s
             ok.append(sub)
         else:
             batch.problems.append(Problem(f"{sub.student}/{sub.assignment}",
-                                          "grading failed: " + _first_line(outcome["error"]),
+                                          "grading failed: " + _reason(outcome["error"]),
                                           sub.student, sub.assignment))
     batch.graded = ok
     return batch
