@@ -139,19 +139,24 @@ def _fault_plugin(marker: Path):
 
 @pytest.fixture(scope="module")
 def cluster_batch(tmp_path_factory):
-    """Four submissions graded on a LocalCluster of two worker processes: one honest solved
-    notebook, one blank, one whose worker is killed mid-task (graded first), one that kills every
-    worker that takes it (graded last, so no other task waits behind it on a dying worker: Dask
-    charges a dead worker to every task assigned to it)."""
+    """Two batches graded on one LocalCluster of two worker processes, into one course.
+
+    1. An honest solved notebook, a blank one, and one whose worker is killed mid-task.
+    2. One that kills every worker that takes it, beside an honest one ("bystander").
+
+    The faults are in batches of their own because Dask moves the task of a dead worker onto a
+    busy worker, where it waits behind the running task. A death there is charged to it as
+    well, so in one batch the victim could be charged with the crasher's kill."""
     import cloudpickle
     from distributed import Client
 
     tmp = tmp_path_factory.mktemp("cluster")
-    (course, worker_course), subs = _courses(tmp), tmp / "subs"
+    (course, worker_course), subs, subs2 = _courses(tmp), tmp / "subs", tmp / "subs2"
     _write(subs, "correct", SOURCE)
     _write(subs, "blank", STUDENT)
     _write(subs, "avictim", SOURCE)
-    _write(subs, "zcrasher", STUDENT)
+    _write(subs2, "zcrasher", STUDENT)
+    _write(subs2, "bystander", SOURCE)
     marker = tmp / "victim-killed"
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     (tmp / "worker-tmp").mkdir()  # what killed workers leave behind stays in the test's folder
@@ -162,9 +167,13 @@ def cluster_batch(tmp_path_factory):
     try:
         with Client(cluster) as client:
             client.register_plugin(_fault_plugin(marker))
-        start = time.monotonic()
-        proc = _grade(course, subs, tmp / "grades.csv", "--scheduler", cluster.scheduler_address)
-        seconds = time.monotonic() - start
+            start = time.monotonic()
+            first = _grade(course, subs, tmp / "grades1.csv", "--scheduler",
+                           cluster.scheduler_address)
+            seconds = time.monotonic() - start
+            client.wait_for_workers(2, timeout=120)  # the victim's worker is back
+            proc = _grade(course, subs2, tmp / "grades.csv", "--scheduler",
+                          cluster.scheduler_address)
     finally:
         cluster.close()
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
@@ -173,23 +182,27 @@ def cluster_batch(tmp_path_factory):
                               timeout=600)
     verdicts = {p.parent.name: json.loads(p.read_text())
                 for p in (course / "verdicts").glob(f"*/{A}.json")}
-    print(f"\n4 submissions graded on 2 Dask workers in {seconds:.0f} s")
-    return dict(course=course, worker_course=worker_course, proc=proc, marker=marker,
-                rows=_csv_rows(tmp / "grades.csv"), verdicts=verdicts, feedback=feedback)
+    print(f"\n3 submissions graded on 2 Dask workers in {seconds:.0f} s, one worker killed")
+    return dict(course=course, worker_course=worker_course, first=first, proc=proc,
+                marker=marker, rows=_csv_rows(tmp / "grades.csv"), verdicts=verdicts,
+                feedback=feedback)
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(cluster_batch):
-    proc, rows = cluster_batch["proc"], cluster_batch["rows"]
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    first, rows = cluster_batch["first"], cluster_batch["rows"]
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "not graded" not in first.stderr, first.stderr[-3000:]
     assert cluster_batch["marker"].exists(), "the victim's worker was never killed"
     students = [r["student"] for r in rows]
-    assert sorted(students) == ["avictim", "blank", "correct", "zcrasher"], "one row per student"
+    assert sorted(students) == ["avictim", "blank", "bystander", "correct", "zcrasher"], (
+        "one row per student")
     scores = {r["student"]: r["score"] for r in rows if r["status"] == "graded"}
     assert {s: float(v) for s, v in scores.items()} == {"correct": FULL, "avictim": FULL,
-                                                        "blank": 0.0}
+                                                        "blank": 0.0, "bystander": FULL}
     assert not any(r["flag"] for r in rows)
-    assert _gradebook_counts(cluster_batch["course"]) == {"avictim": 1, "blank": 1, "correct": 1}
-    assert set(cluster_batch["verdicts"]) == {"avictim", "blank", "correct"}
+    assert _gradebook_counts(cluster_batch["course"]) == {"avictim": 1, "blank": 1, "correct": 1,
+                                                          "bystander": 1}
+    assert set(cluster_batch["verdicts"]) == {"avictim", "blank", "correct", "bystander"}
 
 
 def test_a_submission_that_crashes_its_workers_costs_only_itself(cluster_batch):
@@ -197,8 +210,11 @@ def test_a_submission_that_crashes_its_workers_costs_only_itself(cluster_batch):
     crasher = [r for r in rows if r["student"] == "zcrasher"]
     assert len(crasher) == 1 and crasher[0]["status"].startswith("not graded: zcrasher/"), crasher
     assert "killed every Dask worker" in crasher[0]["status"]
+    assert proc.returncode == 0, proc.stderr[-3000:]
     lines = [line for line in proc.stderr.splitlines() if line.startswith("not graded")]
     assert len(lines) == 1 and "zcrasher/01_convolution" in lines[0], proc.stderr[-2000:]
+    bystander = [r for r in rows if r["student"] == "bystander"]
+    assert [(r["status"], float(r["score"])) for r in bystander] == [("graded", FULL)], bystander
 
 
 def test_only_the_coordinator_writes_and_feedback_reads_what_it_wrote(cluster_batch):
@@ -342,3 +358,4 @@ def test_the_course_digest_follows_the_bytes_and_ignores_pycache(tmp_path):
     assert after != before
     (code / "solutions" / "s.py").rename(code / "solutions" / "t.py")
     assert distributed.course_digest(course, code) != after, "paths count, not only bytes"
+
