@@ -518,24 +518,26 @@ def test_deep_folders_in_a_zip_are_never_created(tmp_path):
     assert any("folders deep" in p.message for p in problems) and MAX_ZIP_DEPTH == 4
 
 
-# nbgrader's autograde when a cell times out: its log (captured), then its error (the traceback
-# of its own NbGraderException, whose message only points back at the log)
-TIMEOUT_LOG = """[AutogradeApp | INFO] Sanitizing /c/submitted/s/01_convolution/01_convolution.ipynb
-[AutogradeApp | ERROR] There was an error processing assignment: /c/submitted/s/01_convolution
-[AutogradeApp | ERROR] Traceback (most recent call last):
-  File "/v/nbgrader/converters/base.py", line 380, in convert_notebooks
-    self.convert_single_notebook(notebook_filename)
-  File "/v/nbclient/client.py", line 801, in _async_poll_for_reply
-    raise CellTimeoutError.error_from_timeout_and_cell(
-nbclient.exceptions.CellTimeoutError: A cell timed out while it was being executed, after 40 seconds.
-The message was: Cell execution timed out.
-Here is a preview of the cell contents:
--------------------
-ValueError: written by the student to be taken for the reason
--------------------
-
-[AutogradeApp | ERROR] There was an error processing assignment '01_convolution' for student 's'
-[AutogradeApp | ERROR] Please see the the above traceback for details on the specific errors on the above failures.
+# nbgrader's autograde when a cell times out: its log as nbgrader's capture_log returns it (a
+# traceback's lines indented), then its error (the traceback of its own NbGraderException, whose
+# message only points back at the log)
+TIMEOUT_LOG = """[INFO] Autograding /c/autograded/s/01_convolution/01_convolution.ipynb
+[ERROR] Kernel died while waiting for execute reply.
+[ERROR] There was an error processing assignment: /c/submitted/s/01_convolution
+[ERROR] Traceback (most recent call last):
+      File "/v/nbgrader/converters/base.py", line 390, in convert_notebooks
+        self.convert_single_notebook(notebook_filename)
+      File "/v/nbclient/client.py", line 801, in _async_poll_for_reply
+        raise CellTimeoutError.error_from_timeout_and_cell(
+    nbclient.exceptions.CellTimeoutError: A cell timed out while it was being executed, after 40 seconds.
+    The message was: Cell execution timed out.
+    Here is a preview of the cell contents:
+    -------------------
+    ValueError: written by the student to be taken for the reason
+    -------------------
+[WARNING] Removing failed assignment: /c/autograded/s/01_convolution
+[ERROR] There was an error processing assignment '01_convolution' for student 's'
+[ERROR] Please see the the above traceback for details on the specific errors on the above failures.
 """
 NBGRADER_ERROR = """Traceback (most recent call last):
   File "/v/nbgrader/apps/api.py", line 1042, in autograde

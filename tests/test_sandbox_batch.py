@@ -508,6 +508,14 @@ def test_bad_inputs_get_their_own_row_and_the_rest_is_graded(batch):
                    if line.startswith("not graded")), student
 
 
+def test_a_notebook_that_cannot_run_is_flagged_with_its_cause(batch):
+    rows = batch["rows"]
+    flag = rows["attack_os_exit"]["flag"]  # the kernel exits in the answer cell
+    assert "could not be executed for its outputs (DeadKernelError: Kernel died)" in flag, flag
+    assert not any("Please see the" in r["flag"] for r in rows.values()), {
+        s: r["flag"] for s, r in rows.items() if "Please see the" in r["flag"]}
+
+
 def test_the_grader_stays_small_and_the_csv_cannot_carry_formulas(batch):
     peaks = {s: v.get("grader_peak_mb", 0) for s, v in batch["verdicts"].items()}
     assert 0 < peaks["r2_flood"] < 1500, peaks

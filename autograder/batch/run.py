@@ -57,7 +57,8 @@ from autograder.batch.intake import (
 from autograder.course.build import ROOT
 
 # the line that ends a traceback: "nbclient.exceptions.CellTimeoutError: A cell timed out ..."
-_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*(?:Error|Exception|Exit|"
+# (nbgrader's captured log indents a traceback's lines)
+_EXCEPTION_LINE = re.compile(r"^\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*(?:Error|Exception|Exit|"
                              r"Interrupt|Timeout)): (.+)")
 
 
