@@ -300,9 +300,12 @@ def write_corr2d(page, hub: Hub, user: str, flipped: bool) -> Path:
     page.keyboard.insert_text(source.rstrip("\n"))
     page.keyboard.press("Escape")
     page.keyboard.press("Control+s")
-    end = time.monotonic() + 60
+    end, saved = time.monotonic() + 60, ""
     while time.monotonic() < end:
-        saved = nbformat.read(path, as_version=4).cells[index].source
+        try:
+            saved = nbformat.read(path, as_version=4).cells[index].source
+        except (ValueError, OSError):  # read while the server writes it (NotJSONError, empty)
+            saved = ""
         if saved.strip() == source.strip():
             return path
         time.sleep(0.5)
