@@ -539,6 +539,22 @@ TIMEOUT_LOG = """[INFO] Autograding /c/autograded/s/01_convolution/01_convolutio
 [ERROR] There was an error processing assignment '01_convolution' for student 's'
 [ERROR] Please see the the above traceback for details on the specific errors on the above failures.
 """
+# a submission that renamed its test cells: a chain of exceptions, the last one is the cause
+CHAINED_LOG = """[WARNING] Cell with id 'corr2d' exists multiple times!
+[ERROR] There was an error processing assignment: /c/submitted/s/01_convolution
+[ERROR] Traceback (most recent call last):
+      File "/v/sqlalchemy/orm/query.py", line 2870, in one
+        return self._iter().one()
+               ^^^^^^^^^^^^^^^^^^
+    sqlalchemy.exc.NoResultFound: No row was found when one was required
+    During handling of the above exception, another exception occurred:
+    Traceback (most recent call last):
+      File "/v/nbgrader/api.py", line 2011, in find_grade_cell
+        raise MissingEntry("No such grade cell: %s/%s/%s" % (assignment, notebook, name))
+    nbgrader.api.MissingEntry: No such grade cell: 01_convolution/01_convolution/corr2d
+[ERROR] There was an error processing assignment '01_convolution' for student 's'
+[ERROR] Please see the the above traceback for details on the specific errors on the above failures.
+"""
 NBGRADER_ERROR = """Traceback (most recent call last):
   File "/v/nbgrader/apps/api.py", line 1042, in autograde
     app.start()
@@ -549,6 +565,8 @@ nbgrader.converters.base.NbGraderException: Please see the the above traceback f
 @pytest.mark.parametrize("log, error, reason", [
     (TIMEOUT_LOG, NBGRADER_ERROR,
      "CellTimeoutError: A cell timed out while it was being executed, after 40 seconds."),
+    (CHAINED_LOG, NBGRADER_ERROR,
+     "MissingEntry: No such grade cell: 01_convolution/01_convolution/corr2d"),
     ("[AutogradeApp | ERROR] While processing assignment a, the kernel became unresponsive and "
      "we could not interrupt it.", NBGRADER_ERROR, "the kernel became unresponsive"),
     (None, "the grading worker died (killed by signal 9); grade it again",

@@ -57,26 +57,38 @@ from autograder.batch.intake import (
 from autograder.course.build import ROOT
 
 # the line that ends a traceback: "nbclient.exceptions.CellTimeoutError: A cell timed out ..."
-# (nbgrader's captured log indents a traceback's lines)
-_EXCEPTION_LINE = re.compile(r"^\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*(?:Error|Exception|Exit|"
-                             r"Interrupt|Timeout)): (.+)")
+_EXCEPTION_LINE = re.compile(r"^\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*): (\S.*)")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 def _reason(*texts: str | None) -> str:
     """The line of a failure's traceback or log that says what went wrong, at most 200 characters.
 
-    nbgrader's own last line ("NbGraderException: Please see the above traceback ...") says
-    nothing: the first exception line of the texts, in order, is the cause (a timed-out cell's
-    preview of student code comes after it). Otherwise the last line that is not such a pointer.
+    An exception line is one that ends a traceback (it follows the more deeply indented frame
+    lines; nbgrader's captured log indents a whole traceback) or that starts a text. The last
+    one is the cause (the final exception of a chain); nbgrader's own "NbGraderException:
+    Please see the above traceback ..." is skipped, and so are the lines of a timed-out cell's
+    preview of student code, which follow the exception line at its own indentation.
+    Without one: the last line that is not such a pointer.
     """
     lines = [line for text in texts for line in (text or "").strip().splitlines()]
     if any("kernel became unresponsive" in line for line in lines):
         return ("the kernel became unresponsive and could not be interrupted (an infinite loop "
                 "that holds on to memory, or similar)")
+    cause, previous = None, None
     for line in lines:
+        if not line.strip():
+            continue
         match = _EXCEPTION_LINE.match(line)
-        if match and match.group(1) != "NbGraderException":
-            return f"{match.group(1)}: {match.group(2).strip()}"[:200]
+        if (match and "Please see the" not in line
+                and (previous is None or _indent(previous) > _indent(line))):
+            cause = f"{match.group(1)}: {match.group(2).strip()}"
+        previous = line
+    if cause:
+        return cause[:200]
     useful = [line.strip() for line in lines if line.strip() and "Please see the" not in line]
     return useful[-1][:200] if useful else "?"
 
