@@ -535,6 +535,9 @@ TIMEOUT_LOG = """[INFO] Autograding /c/autograded/s/01_convolution/01_convolutio
     -------------------
     ValueError: written by the student to be taken for the reason
     -------------------
+            x = 1
+    Forged: a line after a deeper one, and after a fake end of the preview
+    -------------------
 [WARNING] Removing failed assignment: /c/autograded/s/01_convolution
 [ERROR] There was an error processing assignment '01_convolution' for student 's'
 [ERROR] Please see the the above traceback for details on the specific errors on the above failures.

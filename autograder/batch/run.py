@@ -70,17 +70,25 @@ def _reason(*texts: str | None) -> str:
     An exception line is one that ends a traceback (it follows the more deeply indented frame
     lines; nbgrader's captured log indents a whole traceback) or that starts a text. The last
     one is the cause (the final exception of a chain); nbgrader's own "NbGraderException:
-    Please see the above traceback ..." is skipped, and so are the lines of a timed-out cell's
-    preview of student code, which follow the exception line at its own indentation.
+    Please see the above traceback ..." is skipped, and so is a timed-out cell's preview of
+    student code (up to the next log record, which starts at the margin: the log indents every
+    line of a message after its first, so no line of the preview can).
     Without one: the last line that is not such a pointer.
     """
     lines = [line for text in texts for line in (text or "").strip().splitlines()]
     if any("kernel became unresponsive" in line for line in lines):
         return ("the kernel became unresponsive and could not be interrupted (an infinite loop "
                 "that holds on to memory, or similar)")
-    cause, previous = None, None
+    cause, previous, preview = None, None, False
     for line in lines:
         if not line.strip():
+            continue
+        # a timed-out cell's preview of student code: skipped up to the next log record
+        if line.strip() == "Here is a preview of the cell contents:":
+            preview = True
+        elif preview and line.startswith("["):
+            preview = False
+        if preview:
             continue
         match = _EXCEPTION_LINE.match(line)
         if (match and "Please see the" not in line
